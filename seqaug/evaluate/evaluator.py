@@ -1,0 +1,67 @@
+"""Vectorized evaluation of a method on one EvalContext under one protocol.
+
+Users are processed in batches sorted by input length, so each batch is padded only to
+its own longest history; the order does not change any metric (exact means).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from seqaug.data.batching import SeqBatch, pad_rows
+from seqaug.data.split import EvalContext
+from seqaug.evaluate.metrics import MetricAccumulator
+from seqaug.evaluate.protocols import FullRanking, SampledRanking
+from seqaug.methods.base import Method
+
+Protocol = FullRanking | SampledRanking
+
+
+class Evaluator:
+    def __init__(
+        self,
+        context: EvalContext,
+        protocol: Protocol,
+        *,
+        ks: list[int],
+        max_len: int,
+        batch_size: int = 1024,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        self.context = context
+        self.protocol = protocol
+        self.ks = ks
+        self.max_len = max_len
+        self.batch_size = batch_size
+        self.device = torch.device(device)
+        lengths = np.minimum(context.inputs.lengths, max_len)
+        order = np.argsort(lengths, kind="stable")
+        self._batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+    @torch.no_grad()
+    def evaluate(self, method: Method) -> dict[str, float]:
+        """Metrics (``hr@k``, ``ndcg@k``, ``mrr``) averaged over all users."""
+        was_training = method.training
+        method.eval()
+        try:
+            if isinstance(self.protocol, SampledRanking):
+                self.protocol.start()
+            acc = MetricAccumulator(self.ks)
+            for users in self._batches:
+                acc.add(self._ranks(method, users).cpu())
+            return acc.result()
+        finally:
+            method.train(was_training)
+
+    def _ranks(self, method: Method, users: np.ndarray) -> torch.Tensor:
+        ctx = self.context
+        targets_np = ctx.targets[users]
+        batch = SeqBatch(
+            users=torch.from_numpy(users),
+            inputs=torch.from_numpy(pad_rows(ctx.inputs, users, self.max_len)),
+            candidates=self.protocol.candidates(users, targets_np),
+        ).to(self.device)
+        scores = method.score(batch)
+        targets = torch.from_numpy(targets_np).to(self.device)
+        return self.protocol.ranks(scores, targets, ctx.inputs, users)

@@ -1,0 +1,293 @@
+"""Assemble an experiment from a validated config: data → split → method → protocol →
+trainer → results. Used by the CLI, the quickstart and the benchmarks."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+import seqaug
+from seqaug.atomic import atomic_write_json, atomic_write_text
+from seqaug.backbones import BACKBONES
+from seqaug.config import resolve_data_path, to_dict, validate
+from seqaug.data.filters import drop_short_users, kcore
+from seqaug.data.negatives import NegativeSampler
+from seqaug.data.readers import read_corpus
+from seqaug.data.samples import Seq2SeqSamples
+from seqaug.data.split import MIN_LENGTH, LeaveOneOutSplit, leave_one_out
+from seqaug.errors import ConfigError, SeqaugError
+from seqaug.evaluate.evaluator import Evaluator, Protocol
+from seqaug.evaluate.protocols import (
+    FullRanking,
+    SampledRanking,
+    draw_fixed_negatives,
+    read_negatives,
+    write_negatives,
+)
+from seqaug.methods import METHODS, Method, MethodContext
+from seqaug.train.checkpoint import load_checkpoint, load_model_state
+from seqaug.train.trainer import FitSummary, Trainer, TrainSettings
+
+NEGATIVES_FILE = "negatives.txt"
+
+
+def load_split(cfg: Any) -> LeaveOneOutSplit:
+    d = cfg.data
+    path = resolve_data_path(d.path, d.data_dir)
+    corpus = read_corpus(path, d.format, user_col=d.user_col, item_col=d.item_col, time_col=d.time_col)
+    corpus = kcore(corpus, d.user_k, d.item_k)
+    if d.drop_short_users:
+        corpus = drop_short_users(corpus, MIN_LENGTH)
+    return leave_one_out(corpus)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"train.device: {name} requested but CUDA is not available; valid choices: auto, cpu")
+    return device
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def build_method(cfg: Any, split: LeaveOneOutSplit) -> Method:
+    """Seeded model construction: the same config and seed give the same weights."""
+    seed_everything(cfg.train.seed)
+    backbone_entry = BACKBONES.get(cfg.backbone.name)
+
+    def make_backbone() -> Any:
+        return backbone_entry.build(cfg.backbone, num_items=split.num_items, max_len=cfg.data.max_len)
+
+    ctx = MethodContext(
+        train=split.train,
+        num_items=split.num_items,
+        max_len=cfg.data.max_len,
+        make_backbone=make_backbone,
+        seed=cfg.train.seed,
+    )
+    return METHODS.get(cfg.method.name).build(cfg.method, ctx)
+
+
+def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> Seq2SeqSamples:
+    history = split.full if cfg.data.neg_exclude == "full" else split.train
+    negatives = NegativeSampler(history, split.num_items) if method.needs_negatives else None
+    return Seq2SeqSamples(
+        split.train,
+        negatives,
+        max_len=cfg.data.max_len,
+        batch_size=cfg.train.batch_size,
+        length_bucketing=cfg.train.length_bucketing,
+    )
+
+
+def build_protocol(cfg: Any, split: LeaveOneOutSplit, run_dir: Path | None) -> Protocol:
+    """The evaluation protocol; sampled-fixed negatives are read or drawn here."""
+    e = cfg.eval
+    if e.protocol == "full":
+        return FullRanking(split.num_items, mask_history=e.mask_history, s3rec_compat=e.s3rec_compat)
+    sampler = NegativeSampler(split.full, split.num_items)
+    if e.protocol == "sampled-random":
+        return SampledRanking(None, sampler, e.num_negatives, e.negatives_seed, name="sampled-random")
+    saved = run_dir / NEGATIVES_FILE if run_dir is not None else None
+    if e.negatives_file:
+        path = resolve_data_path(e.negatives_file, cfg.data.data_dir)
+        negs, source = read_negatives(path, split.full), str(path)
+    elif saved is not None and saved.exists():
+        negs, source = read_negatives(saved, split.full), str(saved)
+    else:
+        negs, source = draw_fixed_negatives(split.full, e.num_negatives, e.negatives_seed), None
+    return SampledRanking(negs, sampler, negs.shape[1], e.negatives_seed, name="sampled-fixed", source=source)
+
+
+def evaluator_for(cfg: Any, split: LeaveOneOutSplit, which: str, protocol: Protocol, device: torch.device) -> Evaluator:
+    context = split.valid if which == "valid" else split.test
+    return Evaluator(
+        context, protocol, ks=cfg.eval.ks, max_len=cfg.data.max_len, batch_size=cfg.eval.batch_size, device=device
+    )
+
+
+# --- run folders -----------------------------------------------------------------------
+def _diff(a: Any, b: Any, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for k in sorted(set(a) | set(b)):
+            out += _diff(a.get(k), b.get(k), f"{prefix}{k}.")
+        return out
+    return [] if a == b else [f"{prefix[:-1]}: {a!r} → {b!r}"]
+
+
+def open_run_dir(out: Path, resolved: dict, extra_files: dict[str, Callable[[Path], None]]) -> bool:
+    """Create ``out`` atomically with ``config.yaml`` (True) or accept an existing run
+    with the same config for resuming (False)."""
+    out = Path(out)
+    if out.exists():
+        cfg_path = out / "config.yaml"
+        if not cfg_path.exists():
+            raise SeqaugError(f"{out}: exists and is not a seqaug run folder (no config.yaml); choose another --out")
+        saved = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+        changes = _diff(saved, resolved)
+        if changes:
+            raise SeqaugError(
+                f"{out}: a run with a different config is there ({'; '.join(changes[:3])}); "
+                "choose another --out or delete it"
+            )
+        return False
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        atomic_write_text(tmp / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
+        for name, write in extra_files.items():
+            write(tmp / name)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return True
+
+
+@dataclass
+class Prepared:
+    cfg: Any
+    split: LeaveOneOutSplit
+    method: Method
+    protocol: Protocol
+    device: torch.device
+
+
+def prepare(cfg: Any, run_dir: Path | None = None) -> Prepared:
+    """Everything that can fail on bad input, before any run folder is written."""
+    device = resolve_device(cfg.train.device)
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    split = load_split(cfg)
+    protocol = build_protocol(cfg, split, run_dir)
+    method = build_method(cfg, split)
+    return Prepared(cfg, split, method, protocol, device)
+
+
+def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progress: bool = False) -> dict[str, Any]:
+    """Train (or resume) ``cfg`` in ``run_dir``; returns and writes ``results.json``."""
+    cfg = _resolved(cfg)
+    resolved = to_dict(cfg)
+    if (Path(run_dir) / "results.json").exists() and (Path(run_dir) / "config.yaml").exists():
+        open_run_dir(run_dir, resolved, {})  # same config or error
+        log(f"{run_dir}: already finished; results.json is up to date")
+        return yaml.safe_load((Path(run_dir) / "results.json").read_text())
+    p = prepare(cfg, run_dir)
+    extra: dict[str, Callable[[Path], None]] = {}
+    if isinstance(p.protocol, SampledRanking) and p.protocol.negatives is not None and not cfg.eval.negatives_file:
+        negs = p.protocol.negatives
+        extra[NEGATIVES_FILE] = lambda path: write_negatives(path, p.split.full, negs)
+    open_run_dir(run_dir, resolved, extra)
+    samples = build_samples(cfg, p.split, p.method)
+    settings = TrainSettings(
+        epochs=cfg.train.epochs,
+        lr=cfg.train.lr,
+        seed=cfg.train.seed,
+        patience=cfg.train.patience,
+        metric=cfg.train.metric,
+        weight_decay=cfg.train.weight_decay,
+        betas=tuple(cfg.train.betas),
+        eval_every=cfg.train.eval_every,
+        start_eval=cfg.train.start_eval,
+        grad_clip=cfg.train.grad_clip,
+    )
+    trainer = Trainer(
+        p.method,
+        samples,
+        evaluator_for(cfg, p.split, "valid", p.protocol, p.device),
+        settings,
+        run_dir,
+        device=p.device,
+        log=log,
+        progress=progress,
+    )
+    summary = trainer.fit()
+    return finish(p, run_dir, summary)
+
+
+def finish(p: Prepared, run_dir: Path, summary: FitSummary) -> dict[str, Any]:
+    """Evaluate the best checkpoint on valid and test; write results.json."""
+    ckpt = load_checkpoint(Path(run_dir) / "best.pt", map_location=p.device)
+    load_model_state(p.method, ckpt["model"], Path(run_dir) / "best.pt")
+    start = time.perf_counter()
+    valid = evaluator_for(p.cfg, p.split, "valid", p.protocol, p.device).evaluate(p.method)
+    test = evaluator_for(p.cfg, p.split, "test", p.protocol, p.device).evaluate(p.method)
+    results = {
+        **run_identity(p.cfg),
+        "protocol": p.protocol.describe(),
+        "valid": valid,
+        "test": test,
+        "best_epoch": summary.best_epoch,
+        "epochs_run": summary.epochs_run,
+        "stopped_early": summary.stopped_early,
+        "timings": {
+            "train_seconds": round(summary.train_seconds, 2),
+            "eval_seconds": round(summary.eval_seconds, 2),
+            "seconds_per_epoch": round(summary.train_seconds / max(summary.epochs_run, 1), 3),
+            "final_eval_seconds": round(time.perf_counter() - start, 2),
+        },
+        "version": seqaug.__version__,
+        "torch": torch.__version__,
+        "device": str(p.device),
+        "host": platform.node(),
+        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    atomic_write_json(Path(run_dir) / "results.json", results)
+    return results
+
+
+def evaluate_run(run_dir: Path, overrides: list[str], split_name: str) -> dict[str, Any]:
+    """Re-evaluate ``best.pt`` of a finished or running run, optionally under other eval keys."""
+    from seqaug.config import apply_overrides
+
+    cfg_path = Path(run_dir) / "config.yaml"
+    if not cfg_path.exists():
+        raise SeqaugError(f"{run_dir}: not a seqaug run folder (no config.yaml)")
+    raw = apply_overrides(yaml.safe_load(cfg_path.read_text(encoding="utf-8")), overrides)
+    cfg = validate(raw, str(cfg_path))
+    p = prepare(cfg, Path(run_dir))
+    best = Path(run_dir) / "best.pt"
+    ckpt = load_checkpoint(best, map_location=p.device)
+    load_model_state(p.method, ckpt["model"], best)
+    p.method.to(p.device)
+    metrics = evaluator_for(cfg, p.split, split_name, p.protocol, p.device).evaluate(p.method)
+    return {**run_identity(cfg), "split": split_name, "protocol": p.protocol.describe(), split_name: metrics}
+
+
+def run_identity(cfg: Any) -> dict[str, Any]:
+    return {
+        "name": cfg.name,
+        "dataset": Path(cfg.data.path).name,
+        "backbone": cfg.backbone.name,
+        "method": cfg.method.name,
+        "seed": cfg.train.seed,
+    }
+
+
+def _resolved(cfg: Any) -> Any:
+    """The config with its data path made absolute (what config.yaml records)."""
+    raw = to_dict(cfg)
+    raw["data"]["path"] = str(resolve_data_path(cfg.data.path, cfg.data.data_dir))
+    if cfg.eval.negatives_file:
+        raw["eval"]["negatives_file"] = str(resolve_data_path(cfg.eval.negatives_file, cfg.data.data_dir))
+    raw["data"]["data_dir"] = None
+    return validate(raw)
