@@ -61,5 +61,15 @@ class Method(nn.Module):
         """Called before each training epoch (0-based)."""
 
 
+def require_causal(backbone: Backbone, method: str) -> None:
+    """Refuse a non-causal encoder for a method with per-position losses (it would let slot t
+    see its own target, methods.md §1.4 / §3.5)."""
+    if not backbone.causal:
+        raise ValueError(
+            f"method {method!r} needs a causal backbone (per-position losses); {type(backbone).__name__} is not "
+            "causal. Use its causal variant or a last-slot method."
+        )
+
+
 BuildMethod = Callable[[MethodParams, MethodContext], Method]
 METHODS: Registry[BuildMethod] = Registry("method")
