@@ -17,6 +17,7 @@ from torch import nn
 from seqaug.backbones.base import Backbone
 from seqaug.data.batching import SeqBatch
 from seqaug.data.corpus import SequenceCorpus
+from seqaug.errors import ConfigError
 from seqaug.registry import Registry, Section
 
 
@@ -65,7 +66,7 @@ def require_causal(backbone: Backbone, method: str) -> None:
     """Refuse a non-causal encoder for a method with per-position losses (it would let slot t
     see its own target, methods.md §1.4 / §3.5)."""
     if not backbone.causal:
-        raise ValueError(
+        raise ConfigError(
             f"method {method!r} needs a causal backbone (per-position losses); {type(backbone).__name__} is not "
             "causal. Use its causal variant or a last-slot method."
         )
