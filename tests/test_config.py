@@ -33,7 +33,7 @@ def test_defaults_and_sections(tmp_path: Path) -> None:
         ({"eval": {"protocol": "sampled"}}, "eval.protocol: Input should be 'full', 'sampled-fixed' or"),
         ({"data": {"format": "json"}}, "data.format: Input should be 'auto', 's3rec'"),
         ({"train": {"device": "tpu"}}, "train.device: 'tpu' is not a device; valid choices"),
-        ({"trian": {"epochs": 3}}, "trian: unknown key; valid keys: name, data, train, eval, backbone, method"),
+        ({"trian": {"epochs": 3}}, "trian: unknown key; valid keys: name, data, train, eval, pretrain, backbone"),
     ],
 )
 def test_errors_name_key_and_choices(tmp_path: Path, patch: dict, expected: str) -> None:
