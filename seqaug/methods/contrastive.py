@@ -1,0 +1,113 @@
+"""Multi-task contrastive training shared by CL4SRec (Xie et al. 2022) and CoSeRec
+(Liu et al. 2021, §4.3; methods.md §2.1 steps 6–9):
+
+``loss = L_rec(Enc(x)) + λ · NT-Xent(repr(Enc(v1)), repr(Enc(v2)))`` with two views of each
+training input drawn from an operator pool. ``representation="flatten"`` concatenates all
+``width`` output slots, padding slots included (the CoSeRec code, dot product, τ = 1);
+``"last"`` uses the last slot only (a cleaner ablation).
+
+View width: the reference pads views to ``max_len`` = 50, so its flattened vector has
+L·D entries and the outputs of the padding slots (which attend to the whole view) take part
+in the similarity. ``view_width="max_len"`` reproduces that; ``"batch"`` pads the views only
+to the widest view this batch can produce (input width plus the most items insert can add)
+— cheaper, same real-slot outputs, fewer padding slots in the flattened vector.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from pydantic import Field
+
+from seqaug.augment.generator import GeneratorState
+from seqaug.augment.ops import AugResult
+from seqaug.augment.pool import OperatorPool
+from seqaug.augment.schedule import CorrelationSchedule
+from seqaug.backbones.base import Backbone
+from seqaug.data.batching import SeqBatch
+from seqaug.methods.base import Method, MethodParams
+from seqaug.methods.losses import next_item_loss, nt_xent
+
+Representation = Literal["flatten", "last"]
+ViewWidth = Literal["max_len", "batch"]
+
+
+class ContrastiveKeys(MethodParams):
+    """Config keys of the contrastive objective (defaults: the CoSeRec code)."""
+
+    cl_weight: float = Field(0.1, ge=0.0, description="λ, weight of the NT-Xent loss")
+    temperature: float = Field(1.0, gt=0.0)
+    similarity: Literal["dot", "cosine"] = "dot"
+    representation: Representation = "flatten"
+    view_width: ViewWidth = Field("max_len", description="pad views to max_len (reference) or to the batch's need")
+    loss: Literal["bce", "ce"] = Field("bce", description="next-item loss")
+
+
+def contrastive_kwargs(params: ContrastiveKeys) -> dict[str, Any]:
+    """Keyword arguments of :class:`ContrastiveRec` from its config keys."""
+    return {
+        "cl_weight": params.cl_weight,
+        "temperature": params.temperature,
+        "similarity": params.similarity,
+        "representation": params.representation,
+        "view_width": params.view_width,
+        "rec_loss": params.loss,
+    }
+
+
+class ContrastiveRec(Method):
+    def __init__(
+        self,
+        backbone: Backbone,
+        num_items: int,
+        pool: OperatorPool,
+        *,
+        max_len: int,
+        seed: int,
+        cl_weight: float = 0.1,
+        temperature: float = 1.0,
+        similarity: str = "dot",
+        representation: Representation = "flatten",
+        view_width: ViewWidth = "max_len",
+        rec_loss: str = "bce",
+        correlation: CorrelationSchedule | None = None,
+    ) -> None:
+        super().__init__()
+        if pool.needs_table and correlation is None:
+            raise ValueError("substitute/insert need a correlation schedule")
+        self.backbone = backbone
+        self.num_items, self.pool, self.max_len = num_items, pool, max_len
+        self.cl_weight, self.temperature, self.similarity = cl_weight, temperature, similarity
+        self.representation, self.view_width = representation, view_width
+        self.rec_loss = rec_loss
+        self.needs_negatives = rec_loss == "bce"
+        self.rng = GeneratorState(seed)
+        self.correlation = correlation
+        self.table = None if correlation is None else correlation.table(0, backbone.item_embedding.weight)
+
+    def on_epoch_start(self, epoch: int) -> None:
+        """Rebuild the correlation table (CoSeRec: hybrid after the warm-up epochs)."""
+        if self.correlation is not None:
+            self.table = self.correlation.table(epoch, self.backbone.item_embedding.weight)
+
+    def views(self, inputs: torch.Tensor) -> tuple[AugResult, AugResult]:  # inputs [B, W]
+        """Two independent augmentations of every row, padded to the same width."""
+        lengths = (inputs > 0).sum(1)
+        width = self.max_len if self.view_width == "max_len" else self.pool.width(inputs.shape[1], self.max_len)
+        g = self.rng.generator
+        v1 = self.pool(inputs, lengths, g, table=self.table, max_len=self.max_len, width=width)
+        v2 = self.pool(inputs, lengths, g, table=self.table, max_len=self.max_len, width=width)
+        return v1, v2
+
+    def loss(self, batch: SeqBatch) -> dict[str, torch.Tensor]:
+        assert batch.targets is not None
+        emb = self.backbone.item_embedding
+        h = self.backbone(batch.inputs)  # [B, W, D]
+        rec = next_item_loss(h, batch.targets, batch.negatives, emb, self.rec_loss, self.num_items)
+        v1, v2 = self.views(batch.inputs)
+        z = self.backbone(torch.cat([v1.ids, v2.ids]))  # [2B, W', D]
+        z = z.flatten(1) if self.representation == "flatten" else z[:, -1]
+        z1, z2 = z.chunk(2)
+        cl = nt_xent(z1, z2, self.temperature, self.similarity)
+        return {"loss": rec + self.cl_weight * cl, "rec": rec.detach(), "cl": cl.detach()}
