@@ -169,9 +169,9 @@ class Top1Table:
     def lookup(self, ids: torch.Tensor, generator: torch.Generator) -> torch.Tensor:  # [B, W] -> [B, W]
         if self.neighbour.device != ids.device:
             self.to(ids.device)
-        out = self.neighbour[ids]
+        out = self.neighbour.take(ids)
         if self.draws:
             u = uniform(tuple(ids.shape), generator, ids.device)
-            draw = self.pool[(u * len(self.pool)).to(torch.int64)]
+            draw = self.pool.take((u * len(self.pool)).to(torch.int64))
             out = torch.where(out < 0, draw, out)
         return out

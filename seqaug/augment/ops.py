@@ -16,7 +16,9 @@ difference (methods.md §2.2) is an argument:
 - ``token`` (mask): 0 = the padding id (code: masked slots become attention padding) or the
   mask id N+1 (paper).
 
-All operators are vectorized over the batch: one sort or gather per call, no Python loop.
+All operators are vectorized over the batch (no Python loop). Random positions come from
+one integer sort per call (:func:`random_rank`); callers that apply several operators to
+the same rows and keep one result per row (the pools) may pass one shared ``rank``.
 """
 
 from __future__ import annotations
@@ -81,12 +83,25 @@ def op_count_bound(rate_high: float, length: int, rounding: Rounding) -> int:
     return min(max(k, 1) if rounding == "floor_min1" else k, length)
 
 
-def random_slots(lengths: torch.Tensor, k: torch.Tensor, width: int, generator: torch.Generator) -> torch.Tensor:
+def random_rank(lengths: torch.Tensor, width: int, generator: torch.Generator) -> torch.Tensor:  # [B, W]
+    """A uniformly random order of each row's real slots: ranks 0..n-1 on the real slots
+    (a random permutation), n..W-1 on the padding. One integer sort per call."""
+    b = len(lengths)
+    cols = torch.arange(width, device=lengths.device)
+    draws = torch.randint(0, 2**40, (b, width), generator=generator).to(lengths.device, non_blocking=True)
+    keys = draws * width + cols  # distinct keys: no ties
+    keys = torch.where(seq_positions(lengths, width) < 0, 2**62 + cols, keys)  # padding last
+    order = keys.argsort(dim=1)
+    return torch.empty_like(order).scatter_(1, order, cols.expand(b, width))
+
+
+def random_slots(
+    lengths: torch.Tensor, k: torch.Tensor, width: int, generator: torch.Generator, rank: torch.Tensor | None = None
+) -> torch.Tensor:
     """[B, W] bool: ``k[b]`` distinct real slots per row, uniformly (sampling without
-    replacement as ``random.sample``)."""
-    keys = uniform((len(lengths), width), generator, lengths.device)
-    keys = keys.masked_fill(seq_positions(lengths, width) < 0, 2.0)  # padding sorts last
-    rank = keys.argsort(dim=1).argsort(dim=1)
+    replacement as ``random.sample``). ``rank``: a :func:`random_rank` to reuse."""
+    if rank is None:
+        rank = random_rank(lengths, width, generator)
     return rank < k[:, None]
 
 
@@ -166,9 +181,10 @@ def mask(
     *,
     token: int = 0,
     rounding: Rounding = "floor",
+    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Replace ``count(rate, n)`` random items by ``token`` (0 = padding id, or N+1)."""
-    chosen = random_slots(lengths, op_count(rate, lengths, rounding), ids.shape[1], generator)
+    chosen = random_slots(lengths, op_count(rate, lengths, rounding), ids.shape[1], generator, rank)
     return _result("mask", ids.masked_fill(chosen, token), lengths, rate)
 
 
@@ -180,17 +196,23 @@ def reorder(
     *,
     rounding: Rounding = "floor",
     window: Window = "exclude_last",
+    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Shuffle a contiguous block of ``count(rate, n)`` items (a uniform permutation)."""
+    b, w = ids.shape
     count = op_count(rate, lengths, rounding)
     start, end = _window(lengths, count, count, window, generator)
-    pos = seq_positions(lengths, ids.shape[1])
+    if rank is None:
+        rank = random_rank(lengths, w, generator)
+    pos = seq_positions(lengths, w)
     inside = (pos >= start[:, None]) & (pos < end[:, None])
-    u = uniform(tuple(ids.shape), generator, ids.device)
-    # Inside the block keys are iid in [start - 0.5, end - 0.5); outside they are the
-    # (integer) positions, so sorting permutes the block only and keeps padding first.
-    keys = torch.where(inside, (start[:, None] - 0.5) + u * count[:, None].to(torch.float64), pos.to(torch.float64))
-    return _result("reorder", ids.gather(1, keys.argsort(dim=1)), lengths, rate)
+    # The random ranks restricted to the block order its slots uniformly at random: slot j
+    # moves to ``start + #{block slots ranked before j}``.
+    by_rank = torch.zeros_like(rank).scatter_(1, rank, inside.to(rank.dtype))
+    before = (by_rank.cumsum(1) - by_rank).gather(1, rank)
+    cols = torch.arange(w, device=ids.device).expand(b, w)
+    dest = torch.where(inside, (w - lengths + start)[:, None] + before, cols)
+    return _result("reorder", torch.empty_like(ids).scatter_(1, dest, ids), lengths, rate)
 
 
 def substitute(
@@ -201,9 +223,10 @@ def substitute(
     *,
     table: Neighbours,
     rounding: Rounding = "floor_min1",
+    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Replace ``count(rate, n)`` random items by their top-1 correlated item."""
-    chosen = random_slots(lengths, op_count(rate, lengths, rounding), ids.shape[1], generator)
+    chosen = random_slots(lengths, op_count(rate, lengths, rounding), ids.shape[1], generator, rank)
     replaced = torch.where(chosen, table.lookup(ids, generator), ids)
     return _result("substitute", replaced, lengths, rate)
 
@@ -218,13 +241,14 @@ def insert(
     max_len: int,
     rounding: Rounding = "floor_min1",
     width: int | None = None,
+    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Insert the top-1 correlated item immediately before ``count(rate, n)`` random items.
 
     The result keeps the most recent ``max_len`` items; its width is ``width`` or
     ``min(max_len, 2W)`` (enough for any count, known without reading the counts)."""
     b, w = ids.shape
-    chosen = random_slots(lengths, op_count(rate, lengths, rounding), w, generator)
+    chosen = random_slots(lengths, op_count(rate, lengths, rounding), w, generator, rank)
     real = seq_positions(lengths, w) >= 0
     values = torch.stack([table.lookup(ids, generator), ids], dim=2).view(b, 2 * w)
     keep = torch.stack([chosen, real], dim=2).view(b, 2 * w)

@@ -5,9 +5,11 @@ script uses all five for short rows too). CL4SRec (Xie et al. 2022) is one pool 
 without a threshold.
 
 Vectorized: every operator of the pools runs on the whole batch (each is a handful of
-[B, W] tensor ops, far cheaper than the encoder), results are left-padded to a common
-width known on the host, and each row takes its operator's result with ``torch.where``.
-No row grouping, hence no device→host read in the training step.
+[B, W] tensor ops, far cheaper than the encoder) with one shared random slot order (a row
+keeps only one operator's result, so sharing it changes no row's distribution), results
+are left-padded to a common width known on the host, and each row takes its operator's
+result with ``torch.where``. No row grouping, hence no device→host read in the training
+step.
 """
 
 from __future__ import annotations
@@ -54,21 +56,24 @@ class Operator:
         *,
         table: Neighbours | None,
         max_len: int,
+        rank: torch.Tensor | None = None,
     ) -> AugResult:
+        """Apply to every row; ``rank``: a shared :func:`~seqaug.augment.ops.random_rank`."""
         rate = self.rate.sample(len(lengths), generator, ids.device)
+        r = self.rounding
         if self.name == "crop":
-            return ops.crop(ids, lengths, rate, generator, rounding=self.rounding, window=self.window)
+            return ops.crop(ids, lengths, rate, generator, rounding=r, window=self.window)
         if self.name == "mask":
-            return ops.mask(ids, lengths, rate, generator, token=self.token, rounding=self.rounding)
+            return ops.mask(ids, lengths, rate, generator, token=self.token, rounding=r, rank=rank)
         if self.name == "reorder":
-            return ops.reorder(ids, lengths, rate, generator, rounding=self.rounding, window=self.window)
+            return ops.reorder(ids, lengths, rate, generator, rounding=r, window=self.window, rank=rank)
         if table is None:
             raise ValueError(f"{self.name} needs an item-correlation table")
         if self.name == "substitute":
-            return ops.substitute(ids, lengths, rate, generator, table=table, rounding=self.rounding)
+            return ops.substitute(ids, lengths, rate, generator, table=table, rounding=r, rank=rank)
         width = self.max_width(ids.shape[1], max_len)
         return ops.insert(
-            ids, lengths, rate, generator, table=table, max_len=max_len, rounding=self.rounding, width=width
+            ids, lengths, rate, generator, table=table, max_len=max_len, rounding=r, width=width, rank=rank
         )
 
 
@@ -120,9 +125,11 @@ class OperatorPool:
         """One augmented view of every row, ``width`` (default :meth:`width`) columns wide."""
         width = width or self.width(ids.shape[1], max_len)
         choice = self.choose(lengths, generator)
+        # One random order of the slots serves every operator: each row keeps one result.
+        rank = ops.random_rank(lengths, ids.shape[1], generator)
         out: AugResult | None = None
         for j, op in enumerate(self.operators):
-            res = op(ids, lengths, generator, table=table, max_len=max_len)
+            res = op(ids, lengths, generator, table=table, max_len=max_len, rank=rank)
             res.ids, res.lengths = ops.pad_left(res.ids, width), res.lengths.clamp(max=width)
             if out is None:
                 out = res
