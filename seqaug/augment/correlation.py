@@ -25,7 +25,6 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from seqaug.augment.rates import uniform
 from seqaug.data.corpus import SequenceCorpus, segment_rows
 
 Fallback = Literal["random", "self"]
@@ -171,7 +170,6 @@ class Top1Table:
             self.to(ids.device)
         out = self.neighbour.take(ids)
         if self.draws:
-            u = uniform(tuple(ids.shape), generator, ids.device)
-            draw = self.pool.take((u * len(self.pool)).to(torch.int64))
-            out = torch.where(out < 0, draw, out)
+            pick = torch.randint(0, len(self.pool), tuple(ids.shape), generator=generator)
+            out = torch.where(out < 0, self.pool.take(pick.to(ids.device, non_blocking=True)), out)
         return out

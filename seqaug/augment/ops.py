@@ -114,13 +114,13 @@ def random_start(high: torch.Tensor, generator: torch.Generator) -> torch.Tensor
 def compact_right(values: torch.Tensor, keep: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Kept entries of each row, order preserved, right-aligned in ``width`` slots (the most
     recent ``width`` kept when there are more). Returns (ids [B, width], lengths [B])."""
-    after = keep.flip(1).cumsum(1).flip(1)  # kept entries at or after each slot
-    dest = width - after
-    ok = keep & (dest >= 0)
-    index = torch.where(ok, dest, width)  # spill column for dropped entries
+    kept = keep.to(torch.int64)
+    total = kept.sum(1, keepdim=True)
+    dest = width - (total - kept.cumsum(1) + kept)  # width - #kept at or after each slot
+    index = torch.where(keep & (dest >= 0), dest, width)  # spill column for dropped entries
     out = torch.zeros(values.shape[0], width + 1, dtype=values.dtype, device=values.device)
-    out.scatter_(1, index, torch.where(ok, values, 0))
-    return out[:, :width], keep.sum(1).clamp(max=width)
+    out.scatter_(1, index, values)
+    return out[:, :width], total.squeeze(1).clamp(max=width)
 
 
 def pad_left(ids: torch.Tensor, width: int) -> torch.Tensor:

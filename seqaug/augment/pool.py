@@ -125,8 +125,10 @@ class OperatorPool:
         """One augmented view of every row, ``width`` (default :meth:`width`) columns wide."""
         width = width or self.width(ids.shape[1], max_len)
         choice = self.choose(lengths, generator)
-        # One random order of the slots serves every operator: each row keeps one result.
+        # One random slot order and one neighbour lookup serve every operator: each row
+        # keeps only one operator's result.
         rank = ops.random_rank(lengths, ids.shape[1], generator)
+        table = None if table is None or not self.needs_table else _Once(table)
         out: AugResult | None = None
         for j, op in enumerate(self.operators):
             res = op(ids, lengths, generator, table=table, max_len=max_len, rank=rank)
@@ -144,3 +146,16 @@ class OperatorPool:
             )
         assert out is not None
         return out
+
+
+class _Once:
+    """A table whose lookup of the pool's input is computed once per pool call."""
+
+    def __init__(self, table: Neighbours) -> None:
+        self.table = table
+        self.cached: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def lookup(self, ids: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        if self.cached is None or self.cached[0] is not ids:
+            self.cached = (ids, self.table.lookup(ids, generator))
+        return self.cached[1]

@@ -98,7 +98,7 @@ def test_tables_and_views_never_hold_a_held_out_item(setup, name: str, view: str
             if epoch == 0 and view == "inputs":
                 assert (table.neighbour < 0).any(), "the random fallback is exercised"
         for batch in samples.epoch(rng):
-            outputs = [v.ids for v in method.views(batch.inputs)] if name in ("coserec", "cl4srec") else []
+            outputs = [method.views(batch.inputs).ids] if name in ("coserec", "cl4srec") else []
             if name in ("cmr", "cmrsi"):
                 copy = method.copies(batch)  # (negatives come from the core sampler: any catalogue item)
                 outputs += [copy.inputs, copy.targets]

@@ -1,0 +1,279 @@
+"""Speed of online augmentation on Beauty (issue #4 acceptance 2), in one process:
+
+(a) two CoSeRec views (released Beauty settings: pools SIMRC / SIMCR, K = 12) for a random
+    batch of 256 training inputs (padded to 50 by its longest row): the batched operators vs
+    two per-sequence Python implementations of the same operators written here as baselines:
+    ``python-lean`` (lists + ``random``, top-1 neighbours precomputed as a list: as fast as
+    per-sequence Python gets) and ``python-reference-style`` (structured like the reference
+    code: a deepcopy per view and each substitute/insert lookup sorting the item's
+    neighbour dict); also the views of every length-bucketed batch of one epoch;
+(b) a CoSeRec training epoch vs the plain SASRec epoch (same data, same batches), for both
+    view widths (``max_len`` = reference, ``batch``), plus the one-off ItemCF-IUF build and
+    the per-epoch hybrid table rebuild.
+
+Usage: python benchmarks/speed_augment.py --data-dir ../shared/data [--epochs 1] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import platform
+import random
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import seqaug
+from seqaug.augment.correlation import embedding_top1, itemcf_iuf
+from seqaug.augment.schedule import correlation_view
+from seqaug.backbones.sasrec import SASRec
+from seqaug.data.batching import pad_rows
+from seqaug.data.negatives import NegativeSampler
+from seqaug.data.readers import read_corpus
+from seqaug.data.samples import Seq2SeqSamples
+from seqaug.data.split import leave_one_out
+from seqaug.methods.base import MethodContext
+from seqaug.methods.coserec import CoSeRecParams, build_coserec
+from seqaug.methods.next_item import NextItem
+
+MAX_LEN = 50
+BEAUTY = dict(substitute_rate=0.05, insert_rate=0.5, short_threshold=12, short_pool="SIMRC", long_pool="SIMCR")
+
+
+# --- (a) the per-sequence baseline: the reference semantics on Python lists ------------------
+def py_crop(seq: list[int], rate: float) -> list[int]:
+    c = int(rate * len(seq))
+    start = random.randint(0, max(len(seq) - c - 1, 0))
+    return [seq[start]] if c < 1 else seq[start : start + c]
+
+
+def py_mask(seq: list[int], rate: float) -> list[int]:
+    out = list(seq)
+    for i in random.sample(range(len(seq)), int(rate * len(seq))):
+        out[i] = 0
+    return out
+
+
+def py_reorder(seq: list[int], rate: float) -> list[int]:
+    c = int(rate * len(seq))
+    start = random.randint(0, max(len(seq) - c - 1, 0))
+    block = seq[start : start + c]
+    random.shuffle(block)
+    return seq[:start] + block + seq[start + c :]
+
+
+def py_substitute(seq: list[int], rate: float, top1: list[int]) -> list[int]:
+    out = list(seq)
+    for i in random.sample(range(len(seq)), max(int(rate * len(seq)), 1)):
+        out[i] = top1[out[i]]
+    return out
+
+
+def py_insert(seq: list[int], rate: float, top1: list[int]) -> list[int]:
+    chosen = set(random.sample(range(len(seq)), max(int(rate * len(seq)), 1)))
+    out: list[int] = []
+    for i, item in enumerate(seq):
+        if i in chosen:
+            out.append(top1[item])
+        out.append(item)
+    return out
+
+
+def py_view(seq: list[int], top1: list[int]) -> list[int]:
+    pool = "SIMRC" if len(seq) <= BEAUTY["short_threshold"] else "SIMCR"
+    op = random.choice(pool)
+    if op == "C":
+        out = py_crop(seq, 0.2)
+    elif op == "M":
+        out = py_mask(seq, 0.7)
+    elif op == "R":
+        out = py_reorder(seq, 0.7)
+    elif op == "S":
+        out = py_substitute(seq, 0.05, top1)
+    else:
+        out = py_insert(seq, 0.5, top1)
+    out = out[-MAX_LEN:]
+    return [0] * (MAX_LEN - len(out)) + out
+
+
+def ref_lookup(item: int, neighbours: dict[str, dict[str, float]]) -> int:
+    """The reference's ``most_similar(item, top_k=1)``: sort the item's neighbour dict."""
+    return int(sorted(neighbours[str(item)].items(), key=lambda kv: kv[1], reverse=True)[0][0])
+
+
+def ref_view(seq: list[int], neighbours: dict[str, dict[str, float]]) -> list[int]:
+    seq = copy.deepcopy(seq)
+    table = _LazyTop1(neighbours)
+    return py_view(seq, table)  # type: ignore[arg-type]
+
+
+class _LazyTop1:
+    """List-like top-1 access that looks each item up the reference's way."""
+
+    def __init__(self, neighbours: dict[str, dict[str, float]]) -> None:
+        self.neighbours = neighbours
+
+    def __getitem__(self, item: int) -> int:
+        return ref_lookup(item, self.neighbours)
+
+
+def neighbour_dicts(split, items: set[int]) -> dict[str, dict[str, float]]:
+    """ItemCF-IUF rows of ``items`` as the reference stores them (dict of str → score)."""
+    import scipy.sparse as sp
+
+    from seqaug.data.corpus import segment_rows
+
+    view = correlation_view(split.train, "inputs")
+    rows = segment_rows(view.offsets[:-1], view.offsets[1:])
+    x = sp.csr_matrix((np.ones(len(rows)), (rows, view.items)), shape=(view.num_users, split.num_items + 2))
+    x.data[:] = 1.0
+    per_user, per_item = np.diff(x.indptr), np.asarray(x.sum(axis=0)).ravel()
+    w = sp.diags(np.where(per_user > 0, 1.0 / np.log1p(np.maximum(per_user, 1)), 0.0))
+    wanted = np.array(sorted(items))
+    c = (x[:, wanted].T @ w @ x).tocsr()
+    out = {}
+    for r, i in enumerate(wanted):
+        cols, vals = c.indices[c.indptr[r] : c.indptr[r + 1]], c.data[c.indptr[r] : c.indptr[r + 1]]
+        row = {str(j): v / np.sqrt(per_item[i] * per_item[j]) for j, v in zip(cols, vals) if j != i}
+        out[str(i)] = row or {str(i): 0.0}
+    return out
+
+
+def timed(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def micro(split, method, repeats: int) -> dict:
+    users = np.random.default_rng(0).choice(split.train.num_users, 256, replace=False)
+    inputs_corpus = split.train.drop_last(1)
+    seqs = [inputs_corpus.sequence(u).tolist() for u in users]
+    inputs = torch.from_numpy(pad_rows(inputs_corpus, users, MAX_LEN))
+    top1 = [t if t >= 0 else i for i, t in enumerate(method.table.neighbour.tolist())]
+    neighbours = neighbour_dicts(split, {i for s in seqs for i in s})
+    random.seed(0)
+    variants = {
+        "python-reference-style": lambda: [(ref_view(s, neighbours), ref_view(s, neighbours)) for s in seqs],
+        "python-lean": lambda: [(py_view(s, top1), py_view(s, top1)) for s in seqs],
+        "batched": lambda: method.views(inputs),
+    }
+    ms = {name: timed(fn, repeats) * 1e3 for name, fn in variants.items()}
+    out = {f"{name}_ms": round(v, 3) for name, v in ms.items()}
+    for name in ("python-reference-style", "python-lean"):
+        out[f"speedup_vs_{name}"] = round(ms[name] / ms["batched"], 1)
+    print(
+        f"(a) two views of 256 sequences (width {inputs.shape[1]}): reference-style python "
+        f"{ms['python-reference-style']:.2f} ms, lean python {ms['python-lean']:.2f} ms, batched "
+        f"{ms['batched']:.2f} ms -> {out['speedup_vs_python-reference-style']}x / {out['speedup_vs_python-lean']}x"
+    )
+    return out
+
+
+def epoch_views(split, method, samples: Seq2SeqSamples) -> dict:
+    """Two views of every length-bucketed batch of one epoch (what training does)."""
+    batches = list(samples.epoch(np.random.default_rng(0)))
+    inputs_corpus = split.train.drop_last(1)
+    seqs = [[inputs_corpus.sequence(u).tolist()[-MAX_LEN:] for u in b.users.tolist()] for b in batches]
+    top1 = [t if t >= 0 else i for i, t in enumerate(method.table.neighbour.tolist())]
+    start = time.perf_counter()
+    for rows in seqs:
+        [(py_view(s, top1), py_view(s, top1)) for s in rows]
+    lean = time.perf_counter() - start
+    start = time.perf_counter()
+    for b in batches:
+        method.views(b.inputs)
+    batched = time.perf_counter() - start
+    print(f"    views for all {len(batches)} batches of an epoch: lean python {lean:.2f} s, batched {batched:.2f} s")
+    return {"python-lean_s": round(lean, 3), "batched_s": round(batched, 3), "speedup": round(lean / batched, 1)}
+
+
+# --- (b) epochs ----------------------------------------------------------------------------
+def epoch_seconds(method, samples: Seq2SeqSamples, epochs: int) -> list[float]:
+    opt = torch.optim.Adam(method.parameters(), lr=1e-3, fused=True)
+    rng = np.random.default_rng(0)
+    method.train()
+    times = []
+    for e in range(epochs):
+        start = time.perf_counter()
+        method.on_epoch_start(e)
+        for batch in samples.epoch(rng):
+            loss = method.loss(batch)["loss"]
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data-dir", required=True)
+    ap.add_argument("--dataset", default="Beauty.txt")
+    ap.add_argument("--epochs", type=int, default=1, help="timed epochs per variant (0: skip part b)")
+    ap.add_argument("--repeats", type=int, default=20, help="repeats of the micro-benchmark")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--out", default="benchmarks/out/speed_augment.json")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    split = leave_one_out(read_corpus(Path(args.data_dir) / args.dataset))
+    n = split.num_items
+    res: dict = {"dataset": args.dataset, "users": split.full.num_users, "items": n}
+
+    start = time.perf_counter()
+    itemcf_iuf(correlation_view(split.train, "inputs"), n)
+    res["itemcf_build_seconds"] = round(time.perf_counter() - start, 3)
+
+    def make(view_width: str = "max_len"):
+        torch.manual_seed(0)
+        ctx = MethodContext(split.train, n, MAX_LEN, lambda: SASRec(n, MAX_LEN, dropout=0.5), 0)
+        return build_coserec(CoSeRecParams(view_width=view_width, **BEAUTY), ctx)
+
+    coserec = make()
+    res["micro"] = micro(split, coserec, args.repeats)
+    start = time.perf_counter()
+    embedding_top1(coserec.backbone.item_embedding.weight, coserec.correlation.candidates)
+    res["hybrid_table_seconds"] = round(time.perf_counter() - start, 3)
+
+    samples = Seq2SeqSamples(
+        split.train, NegativeSampler(split.train, n), max_len=MAX_LEN, batch_size=256, length_bucketing=True
+    )
+    res["epoch_views"] = epoch_views(split, coserec, samples)
+    torch.manual_seed(0)
+    variants = {
+        "sasrec": NextItem(SASRec(n, MAX_LEN, dropout=0.5), n),
+        "coserec/max_len": coserec,
+        "coserec/batch": make("batch"),
+    }
+    for name, method in variants.items() if args.epochs > 0 else []:
+        times = epoch_seconds(method, samples, args.epochs)
+        res[f"{name}/epoch_seconds"] = round(min(times), 2)
+        print(f"(b) {name:16s} epoch {min(times):7.2f} s  (runs {[round(t, 2) for t in times]})")
+    base = res.get("sasrec/epoch_seconds", 0.0)
+    for name in ("coserec/max_len", "coserec/batch") if base else []:
+        res[f"{name}/ratio_to_sasrec"] = round(res[f"{name}/epoch_seconds"] / base, 2)
+        print(f"    {name} / sasrec = {res[f'{name}/ratio_to_sasrec']:.2f}")
+    print(f"ItemCF-IUF build {res['itemcf_build_seconds']} s, hybrid table rebuild {res['hybrid_table_seconds']} s")
+    res.update(
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        seqaug=seqaug.__version__,
+        machine=f"{platform.node()} {platform.processor() or platform.machine()}",
+        date=time.strftime("%Y-%m-%d"),
+    )
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(res, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
