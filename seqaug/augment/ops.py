@@ -16,9 +16,11 @@ difference (methods.md §2.2) is an argument:
 - ``token`` (mask): 0 = the padding id (code: masked slots become attention padding) or the
   mask id N+1 (paper).
 
-All operators are vectorized over the batch (no Python loop). Random positions come from
-one integer sort per call (:func:`random_rank`); callers that apply several operators to
-the same rows and keep one result per row (the pools) may pass one shared ``rank``.
+Implementation: one fused, vectorized function (:func:`apply`) applies a possibly
+different operator to every row — per-row settings are gathered from small per-operator
+tables, random positions come from one integer sort, and one compaction right-aligns the
+result — so a pool of five operators costs about as many tensor calls as one operator and
+no Python loop runs over rows. The five public functions apply one operator to all rows.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Literal, Protocol
 
 import torch
 
-from seqaug.augment.rates import uniform
+from seqaug.augment.rates import Fixed, Rate, uniform
 
 OPS = ("crop", "mask", "reorder", "substitute", "insert")
 LETTERS = {"C": "crop", "M": "mask", "R": "reorder", "S": "substitute", "I": "insert"}
@@ -39,12 +41,72 @@ mixup needs aligned views."""
 
 Rounding = Literal["floor", "floor_min1", "ceil"]
 Window = Literal["exclude_last", "any"]
+ROUNDINGS: tuple[Rounding, ...] = ("floor", "floor_min1", "ceil")
 
 
 class Neighbours(Protocol):
     """Top-1 correlated item per item (see ``seqaug.augment.correlation.Top1Table``)."""
 
     def lookup(self, ids: torch.Tensor, generator: torch.Generator) -> torch.Tensor: ...
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One operator with its rate and semantics."""
+
+    name: str  # one of OPS
+    rate: Rate
+    rounding: Rounding
+    window: Window = "exclude_last"  # crop, reorder
+    token: int = 0  # mask
+
+    def __post_init__(self) -> None:
+        if self.name not in OPS:
+            raise ValueError(f"unknown operator {self.name!r}; valid choices: {', '.join(OPS)}")
+
+    @property
+    def needs_table(self) -> bool:
+        return self.name in ("substitute", "insert")
+
+    def max_width(self, width: int, max_len: int) -> int:
+        """Output width for inputs ``width`` wide, known without reading any count."""
+        if self.name != "insert":
+            return width
+        return min(max_len, width + op_count_bound(self.rate.high, width, self.rounding))
+
+
+@dataclass(frozen=True)
+class OpTables:
+    """Settings of a list of operators as small tensors (index = position in the list)."""
+
+    names: frozenset[str]
+    code: torch.Tensor  # int64 [J], index into OPS
+    rounding: torch.Tensor  # int64 [J], index into ROUNDINGS
+    window_any: torch.Tensor  # bool [J]
+    token: torch.Tensor  # int64 [J]
+    low: torch.Tensor  # float64 [J] rate range (low == high for a fixed rate)
+    high: torch.Tensor  # float64 [J]
+    aligned: torch.Tensor  # bool [len(OPS)]
+
+    @classmethod
+    def of(cls, operators: list[Operator], device: torch.device | str = "cpu") -> OpTables:
+        def t(values: list, dtype: torch.dtype) -> torch.Tensor:
+            return torch.tensor(values, dtype=dtype, device=device)
+
+        rates = [
+            (op.rate.value, op.rate.value) if isinstance(op.rate, Fixed) else (op.rate.low, op.rate.high)
+            for op in operators
+        ]
+        return cls(
+            names=frozenset(op.name for op in operators),
+            code=t([OPS.index(op.name) for op in operators], torch.int64),
+            rounding=t([ROUNDINGS.index(op.rounding) for op in operators], torch.int64),
+            window_any=t([op.window == "any" for op in operators], torch.bool),
+            token=t([op.token for op in operators], torch.int64),
+            low=t([lo for lo, _ in rates], torch.float64),
+            high=t([hi for _, hi in rates], torch.float64),
+            aligned=t([ALIGNED[name] for name in OPS], torch.bool),
+        )
 
 
 @dataclass
@@ -65,14 +127,15 @@ def seq_positions(lengths: torch.Tensor, width: int) -> torch.Tensor:  # [B, W]
     return cols[None, :] - (width - lengths)[:, None]
 
 
-def op_count(rate: torch.Tensor, lengths: torch.Tensor, rounding: Rounding) -> torch.Tensor:  # [B]
+def op_count(rate: torch.Tensor, lengths: torch.Tensor, rounding: Rounding | torch.Tensor) -> torch.Tensor:  # [B]
     """Items an operator touches: ``floor``/``ceil`` of ``rate * n`` (float64, like Python's
-    ``int(rate * n)``), ``floor_min1`` at least one; never more than ``n``."""
+    ``int(rate * n)``), ``floor_min1`` at least one; never more than ``n``. ``rounding``:
+    one name, or per-row indices into ROUNDINGS."""
+    if isinstance(rounding, str):
+        rounding = torch.full_like(lengths, ROUNDINGS.index(rounding))
     raw = rate * lengths.to(torch.float64)
-    k = torch.ceil(raw) if rounding == "ceil" else torch.floor(raw)
-    k = k.to(torch.int64)
-    if rounding == "floor_min1":
-        k = k.clamp(min=1)
+    k = torch.where(rounding == 2, torch.ceil(raw), torch.floor(raw)).to(torch.int64)
+    k = torch.where(rounding == 1, k.clamp(min=1), k)
     return torch.minimum(k, lengths)
 
 
@@ -93,16 +156,6 @@ def random_rank(lengths: torch.Tensor, width: int, generator: torch.Generator) -
     keys = torch.where(seq_positions(lengths, width) < 0, 2**62 + cols, keys)  # padding last
     order = keys.argsort(dim=1)
     return torch.empty_like(order).scatter_(1, order, cols.expand(b, width))
-
-
-def random_slots(
-    lengths: torch.Tensor, k: torch.Tensor, width: int, generator: torch.Generator, rank: torch.Tensor | None = None
-) -> torch.Tensor:
-    """[B, W] bool: ``k[b]`` distinct real slots per row, uniformly (sampling without
-    replacement as ``random.sample``). ``rank``: a :func:`random_rank` to reuse."""
-    if rank is None:
-        rank = random_rank(lengths, width, generator)
-    return rank < k[:, None]
 
 
 def random_start(high: torch.Tensor, generator: torch.Generator) -> torch.Tensor:  # [B]
@@ -131,29 +184,86 @@ def pad_left(ids: torch.Tensor, width: int) -> torch.Tensor:
     return torch.cat([ids.new_zeros(ids.shape[0], width - w), ids], dim=1)
 
 
-def _result(name: str, ids: torch.Tensor, lengths: torch.Tensor, rate: torch.Tensor) -> AugResult:
-    b = len(lengths)
-    return AugResult(
-        ids=ids,
-        lengths=lengths,
-        op=torch.full((b,), OPS.index(name), dtype=torch.int64, device=ids.device),
-        rate=rate,
-        aligned=torch.full((b,), ALIGNED[name], dtype=torch.bool, device=ids.device),
-    )
+# --- the fused kernel ---------------------------------------------------------------------
+def apply(
+    ids: torch.Tensor,  # [B, W] left-padded
+    lengths: torch.Tensor,  # [B]
+    choice: torch.Tensor,  # [B] operator index into ``tables``
+    rate: torch.Tensor,  # [B] float64
+    tables: OpTables,
+    generator: torch.Generator,
+    *,
+    table: Neighbours | None = None,
+    width: int | None = None,
+) -> AugResult:
+    """Apply operator ``choice[b]`` with ``rate[b]`` to row b, every row at once; the result
+    is ``width`` (default W) columns wide, keeping the most recent items."""
+    b, w = ids.shape
+    width = width or w
+    names, n = tables.names, lengths
+    code = tables.code[choice]
+    k = op_count(rate, n, tables.rounding[choice])  # [B]
+    pos = seq_positions(n, w)
+    values, keep = ids, pos >= 0
+    rows = {name: (code == OPS.index(name))[:, None] for name in names}
+    if names & {"crop", "reorder"}:  # a contiguous block [start, start + count)
+        count = torch.where(code == OPS.index("crop"), k.clamp(min=1).minimum(n), k)
+        # the code's window: start in [0, n - k - 1] (k before crop's minimum of one); paper: any
+        high = torch.where(tables.window_any[choice], n - count, n - k - 1).clamp(min=0)
+        start = random_start(high, generator)
+        inside = (pos >= start[:, None]) & (pos < (start + count)[:, None])
+    # One random slot order serves every row: a row uses one operator, so sharing is exact.
+    rank = random_rank(n, w, generator) if names - {"crop"} else None
+    chosen = rank < k[:, None] if rank is not None else None
+    if "reorder" in names:
+        values = _shuffle_block(ids, n, start, inside & rows["reorder"], rank)
+    if "mask" in names:
+        values = torch.where(chosen & rows["mask"], tables.token[choice][:, None], values)
+    if names & {"substitute", "insert"}:
+        if table is None:
+            raise ValueError("substitute and insert need an item-correlation table")
+        neighbour = table.lookup(ids, generator)
+    if "substitute" in names:
+        values = torch.where(chosen & rows["substitute"], neighbour, values)
+    if "crop" in names:
+        keep = keep & (~rows["crop"] | inside)
+    if "insert" in names:  # the neighbour goes right before its item
+        values = torch.stack([neighbour, values], dim=2).view(b, 2 * w)
+        keep = torch.stack([chosen & rows["insert"], keep], dim=2).view(b, 2 * w)
+    if names & {"crop", "insert"}:
+        out, new_len = compact_right(values, keep, width)
+    else:
+        out, new_len = pad_left(values, width), n.clamp(max=width)
+    return AugResult(ids=out, lengths=new_len, op=code, rate=rate, aligned=tables.aligned[code])
 
 
-def _window(
-    lengths: torch.Tensor, count: torch.Tensor, raw: torch.Tensor, window: Window, generator: torch.Generator
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Block ``[start, start + count)`` per row. ``exclude_last``: start in
-    ``[0, n - raw - 1]`` (the code's ``randint``, with ``raw`` the count before the minimum
-    of one); ``any``: start in ``[0, n - count]``."""
-    high = lengths - raw - 1 if window == "exclude_last" else lengths - count
-    start = random_start(high.clamp(min=0), generator)
-    return start, start + count
+def _shuffle_block(
+    ids: torch.Tensor, lengths: torch.Tensor, start: torch.Tensor, block: torch.Tensor, rank: torch.Tensor
+) -> torch.Tensor:
+    """Uniformly permute the ``block`` slots of each row (a contiguous run from ``start``):
+    block slots ordered by the random ``rank`` move to ``start, start + 1, ...``."""
+    b, w = ids.shape
+    by_rank = torch.zeros_like(rank).scatter_(1, rank, block.to(rank.dtype))
+    before = (by_rank.cumsum(1) - by_rank).gather(1, rank)  # block slots ranked before each slot
+    cols = torch.arange(w, device=ids.device).expand(b, w)
+    dest = torch.where(block, (w - lengths + start)[:, None] + before, cols)
+    return torch.empty_like(ids).scatter_(1, dest, ids)
 
 
-# --- operators ---------------------------------------------------------------------------
+# --- one operator on every row -------------------------------------------------------------
+def _single(
+    op: Operator,
+    ids: torch.Tensor,
+    lengths: torch.Tensor,
+    rate: torch.Tensor,
+    generator: torch.Generator,
+    table: Neighbours | None = None,
+    width: int | None = None,
+) -> AugResult:
+    choice = torch.zeros(len(lengths), dtype=torch.int64, device=ids.device)
+    return apply(ids, lengths, choice, rate, OpTables.of([op], ids.device), generator, table=table, width=width)
+
+
 def crop(
     ids: torch.Tensor,  # [B, W]
     lengths: torch.Tensor,  # [B]
@@ -164,13 +274,7 @@ def crop(
     window: Window = "exclude_last",
 ) -> AugResult:
     """Keep a contiguous block of ``count(rate, n)`` items (at least one)."""
-    raw = op_count(rate, lengths, rounding)
-    count = torch.minimum(raw.clamp(min=1), lengths)
-    start, end = _window(lengths, count, raw, window, generator)
-    pos = seq_positions(lengths, ids.shape[1])
-    keep = (pos >= start[:, None]) & (pos < end[:, None])
-    out, new_len = compact_right(ids, keep, ids.shape[1])
-    return _result("crop", out, new_len, rate)
+    return _single(Operator("crop", Fixed(0.0), rounding, window), ids, lengths, rate, generator)
 
 
 def mask(
@@ -181,11 +285,9 @@ def mask(
     *,
     token: int = 0,
     rounding: Rounding = "floor",
-    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Replace ``count(rate, n)`` random items by ``token`` (0 = padding id, or N+1)."""
-    chosen = random_slots(lengths, op_count(rate, lengths, rounding), ids.shape[1], generator, rank)
-    return _result("mask", ids.masked_fill(chosen, token), lengths, rate)
+    return _single(Operator("mask", Fixed(0.0), rounding, token=token), ids, lengths, rate, generator)
 
 
 def reorder(
@@ -196,23 +298,9 @@ def reorder(
     *,
     rounding: Rounding = "floor",
     window: Window = "exclude_last",
-    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Shuffle a contiguous block of ``count(rate, n)`` items (a uniform permutation)."""
-    b, w = ids.shape
-    count = op_count(rate, lengths, rounding)
-    start, end = _window(lengths, count, count, window, generator)
-    if rank is None:
-        rank = random_rank(lengths, w, generator)
-    pos = seq_positions(lengths, w)
-    inside = (pos >= start[:, None]) & (pos < end[:, None])
-    # The random ranks restricted to the block order its slots uniformly at random: slot j
-    # moves to ``start + #{block slots ranked before j}``.
-    by_rank = torch.zeros_like(rank).scatter_(1, rank, inside.to(rank.dtype))
-    before = (by_rank.cumsum(1) - by_rank).gather(1, rank)
-    cols = torch.arange(w, device=ids.device).expand(b, w)
-    dest = torch.where(inside, (w - lengths + start)[:, None] + before, cols)
-    return _result("reorder", torch.empty_like(ids).scatter_(1, dest, ids), lengths, rate)
+    return _single(Operator("reorder", Fixed(0.0), rounding, window), ids, lengths, rate, generator)
 
 
 def substitute(
@@ -223,12 +311,9 @@ def substitute(
     *,
     table: Neighbours,
     rounding: Rounding = "floor_min1",
-    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Replace ``count(rate, n)`` random items by their top-1 correlated item."""
-    chosen = random_slots(lengths, op_count(rate, lengths, rounding), ids.shape[1], generator, rank)
-    replaced = torch.where(chosen, table.lookup(ids, generator), ids)
-    return _result("substitute", replaced, lengths, rate)
+    return _single(Operator("substitute", Fixed(0.0), rounding), ids, lengths, rate, generator, table)
 
 
 def insert(
@@ -241,17 +326,11 @@ def insert(
     max_len: int,
     rounding: Rounding = "floor_min1",
     width: int | None = None,
-    rank: torch.Tensor | None = None,
 ) -> AugResult:
     """Insert the top-1 correlated item immediately before ``count(rate, n)`` random items.
 
     The result keeps the most recent ``max_len`` items; its width is ``width`` or
     ``min(max_len, 2W)`` (enough for any count, known without reading the counts)."""
-    b, w = ids.shape
-    chosen = random_slots(lengths, op_count(rate, lengths, rounding), w, generator, rank)
-    real = seq_positions(lengths, w) >= 0
-    values = torch.stack([table.lookup(ids, generator), ids], dim=2).view(b, 2 * w)
-    keep = torch.stack([chosen, real], dim=2).view(b, 2 * w)
+    w = ids.shape[1]
     width = min(max_len, 2 * w) if width is None else min(width, max_len)
-    out, new_len = compact_right(values, keep, width)
-    return _result("insert", out, new_len, rate)
+    return _single(Operator("insert", Fixed(0.0), rounding), ids, lengths, rate, generator, table, width)

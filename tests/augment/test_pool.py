@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seqaug.augment.ops import OPS
 from seqaug.augment.pool import Operator, OperatorPool
@@ -12,7 +14,7 @@ from seqaug.config import validate
 from seqaug.errors import ConfigError
 from seqaug.methods.coserec import CoSeRecParams
 from seqaug.methods.operator_params import operator_pool
-from tests.augment.test_ops import ShiftTable
+from tests.augment.test_ops import OFFSET, ShiftTable, batch, expected_count, seq
 from tests.conftest import tiny_config
 
 
@@ -81,3 +83,34 @@ def test_bad_operator_config_is_one_clear_error(method: dict, expected: str, tmp
     with pytest.raises(ConfigError) as err:
         validate(tiny_config(tmp_path / "x.txt", method=method))
     assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def row_follows(name: str, r: list[int], out: list[int], k: int) -> bool:
+    """Does ``out`` follow operator ``name`` on row ``r`` with count ``k`` (ShiftTable)?"""
+    changed = [i for i in range(min(len(r), len(out))) if out[i] != r[i]]
+    if name == "crop":
+        return any(r[s : s + len(out)] == out for s in range(len(r))) and len(out) == min(max(k, 1), len(r))
+    if name == "mask":
+        return len(out) == len(r) and len(changed) == k and all(out[i] == 0 for i in changed)
+    if name == "reorder":
+        return sorted(out) == sorted(r) and (not changed or changed[-1] - changed[0] < k)
+    if name == "substitute":
+        return len(out) == len(r) and len(changed) == k and all(out[i] == r[i] + OFFSET for i in changed)
+    originals = [x for x in out if x < OFFSET]
+    return originals == r and len(out) == len(r) + k
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(1, 60), min_size=1, max_size=12, unique=True), min_size=1, max_size=12),
+    st.floats(0.0, 1.0),
+    st.integers(0, 2**31),
+)
+def test_every_row_follows_its_operator(rows: list[list[int]], rate: float, seed: int) -> None:
+    roundings = {"crop": "ceil", "mask": "floor", "reorder": "floor", "substitute": "floor_min1", "insert": "ceil"}
+    pool = OperatorPool([Operator(n, Fixed(rate), roundings[n], "any") for n in OPS])
+    ids, lengths = batch(rows, extra=1)
+    res = pool(ids, lengths, torch.Generator().manual_seed(seed), table=ShiftTable(), max_len=40)
+    for b, r in enumerate(rows):
+        name = OPS[int(res.op[b])]
+        assert row_follows(name, r, seq(res, b), expected_count(rate, len(r), roundings[name])), (name, r)
