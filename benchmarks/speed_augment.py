@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from speed_core import time_epochs  # benchmarks/ is on sys.path when run as a script
 
 import seqaug
 from seqaug.augment.correlation import embedding_top1, itemcf_iuf
@@ -168,7 +169,7 @@ def micro(split, method, repeats: int) -> dict:
     inputs_corpus = split.train.drop_last(1)
     seqs = [inputs_corpus.sequence(u).tolist() for u in users]
     inputs = torch.from_numpy(pad_rows(inputs_corpus, users, MAX_LEN))
-    top1 = [t if t >= 0 else i for i, t in enumerate(method.table.neighbour.tolist())]
+    top1 = [t if t >= 0 else i for i, t in enumerate(method.augmenter.table.neighbour.tolist())]
     neighbours = neighbour_dicts(split, {i for s in seqs for i in s})
     memory, hybrid = RefTop1(neighbours), RefTop1(neighbours, method.backbone.item_embedding.weight.detach().numpy())
     random.seed(0)
@@ -196,7 +197,7 @@ def epoch_views(split, method, samples: Seq2SeqSamples) -> dict:
     batches = list(samples.epoch(np.random.default_rng(0)))
     inputs_corpus = split.train.drop_last(1)
     seqs = [[inputs_corpus.sequence(u).tolist()[-MAX_LEN:] for u in b.users.tolist()] for b in batches]
-    top1 = [t if t >= 0 else i for i, t in enumerate(method.table.neighbour.tolist())]
+    top1 = [t if t >= 0 else i for i, t in enumerate(method.augmenter.table.neighbour.tolist())]
     start = time.perf_counter()
     for rows in seqs:
         [(py_view(s, top1), py_view(s, top1)) for s in rows]
@@ -210,23 +211,6 @@ def epoch_views(split, method, samples: Seq2SeqSamples) -> dict:
 
 
 # --- (b) epochs ----------------------------------------------------------------------------
-def epoch_seconds(method, samples: Seq2SeqSamples, epochs: int) -> list[float]:
-    opt = torch.optim.Adam(method.parameters(), lr=1e-3, fused=True)
-    rng = np.random.default_rng(0)
-    method.train()
-    times = []
-    for e in range(epochs):
-        start = time.perf_counter()
-        method.on_epoch_start(e)
-        for batch in samples.epoch(rng):
-            loss = method.loss(batch)["loss"]
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", required=True)
@@ -254,7 +238,7 @@ def main() -> None:
     coserec = make()
     res["micro"] = micro(split, coserec, args.repeats)
     start = time.perf_counter()
-    embedding_top1(coserec.backbone.item_embedding.weight, coserec.correlation.candidates)
+    embedding_top1(coserec.backbone.item_embedding.weight, coserec.augmenter.correlation.candidates)
     res["hybrid_table_seconds"] = round(time.perf_counter() - start, 3)
 
     samples = Seq2SeqSamples(
@@ -268,7 +252,7 @@ def main() -> None:
         "coserec/batch": make("batch"),
     }
     for name, method in variants.items() if args.epochs > 0 else []:
-        times = epoch_seconds(method, samples, args.epochs)
+        times = time_epochs(method, samples, args.epochs, fused=True)
         res[f"{name}/epoch_seconds"] = round(min(times), 2)
         print(f"(b) {name:16s} epoch {min(times):7.2f} s  (runs {[round(t, 2) for t in times]})")
     base = res.get("sasrec/epoch_seconds", 0.0)

@@ -251,86 +251,45 @@ def _shuffle_block(
 
 
 # --- one operator on every row -------------------------------------------------------------
-def _single(
-    op: Operator,
-    ids: torch.Tensor,
-    lengths: torch.Tensor,
-    rate: torch.Tensor,
-    generator: torch.Generator,
-    table: Neighbours | None = None,
-    width: int | None = None,
-) -> AugResult:
+# ids [B, W] left-padded, lengths [B], rate [B] float64 (crop: the fraction kept).
+Tensor = torch.Tensor
+
+
+def _single(op: Operator, ids: Tensor, lengths: Tensor, rate: Tensor, generator: torch.Generator, **kw) -> AugResult:
     choice = torch.zeros(len(lengths), dtype=torch.int64, device=ids.device)
-    return apply(ids, lengths, choice, rate, OpTables.of([op], ids.device), generator, table=table, width=width)
+    return apply(ids, lengths, choice, rate, OpTables.of([op], ids.device), generator, **kw)
 
 
-def crop(
-    ids: torch.Tensor,  # [B, W]
-    lengths: torch.Tensor,  # [B]
-    rate: torch.Tensor,  # [B] float64, fraction kept
-    generator: torch.Generator,
-    *,
-    rounding: Rounding = "floor",
-    window: Window = "exclude_last",
-) -> AugResult:
+def crop(ids: Tensor, lengths: Tensor, rate: Tensor, generator: torch.Generator, *, rounding: Rounding = "floor",
+         window: Window = "exclude_last") -> AugResult:  # fmt: skip
     """Keep a contiguous block of ``count(rate, n)`` items (at least one)."""
     return _single(Operator("crop", Fixed(0.0), rounding, window), ids, lengths, rate, generator)
 
 
-def mask(
-    ids: torch.Tensor,  # [B, W]
-    lengths: torch.Tensor,  # [B]
-    rate: torch.Tensor,  # [B] float64
-    generator: torch.Generator,
-    *,
-    token: int = 0,
-    rounding: Rounding = "floor",
-) -> AugResult:
+def mask(ids: Tensor, lengths: Tensor, rate: Tensor, generator: torch.Generator, *, token: int = 0,
+         rounding: Rounding = "floor") -> AugResult:  # fmt: skip
     """Replace ``count(rate, n)`` random items by ``token`` (0 = padding id, or N+1)."""
     return _single(Operator("mask", Fixed(0.0), rounding, token=token), ids, lengths, rate, generator)
 
 
-def reorder(
-    ids: torch.Tensor,  # [B, W]
-    lengths: torch.Tensor,  # [B]
-    rate: torch.Tensor,  # [B] float64
-    generator: torch.Generator,
-    *,
-    rounding: Rounding = "floor",
-    window: Window = "exclude_last",
-) -> AugResult:
+def reorder(ids: Tensor, lengths: Tensor, rate: Tensor, generator: torch.Generator, *, rounding: Rounding = "floor",
+            window: Window = "exclude_last") -> AugResult:  # fmt: skip
     """Shuffle a contiguous block of ``count(rate, n)`` items (a uniform permutation)."""
     return _single(Operator("reorder", Fixed(0.0), rounding, window), ids, lengths, rate, generator)
 
 
-def substitute(
-    ids: torch.Tensor,  # [B, W]
-    lengths: torch.Tensor,  # [B]
-    rate: torch.Tensor,  # [B] float64
-    generator: torch.Generator,
-    *,
-    table: Neighbours,
-    rounding: Rounding = "floor_min1",
-) -> AugResult:
+def substitute(ids: Tensor, lengths: Tensor, rate: Tensor, generator: torch.Generator, *, table: Neighbours,
+               rounding: Rounding = "floor_min1") -> AugResult:  # fmt: skip
     """Replace ``count(rate, n)`` random items by their top-1 correlated item."""
-    return _single(Operator("substitute", Fixed(0.0), rounding), ids, lengths, rate, generator, table)
+    return _single(Operator("substitute", Fixed(0.0), rounding), ids, lengths, rate, generator, table=table)
 
 
-def insert(
-    ids: torch.Tensor,  # [B, W]
-    lengths: torch.Tensor,  # [B]
-    rate: torch.Tensor,  # [B] float64
-    generator: torch.Generator,
-    *,
-    table: Neighbours,
-    max_len: int,
-    rounding: Rounding = "floor_min1",
-    width: int | None = None,
-) -> AugResult:
+def insert(ids: Tensor, lengths: Tensor, rate: Tensor, generator: torch.Generator, *, table: Neighbours,
+           max_len: int, rounding: Rounding = "floor_min1", width: int | None = None) -> AugResult:  # fmt: skip
     """Insert the top-1 correlated item immediately before ``count(rate, n)`` random items.
 
     The result keeps the most recent ``max_len`` items; its width is ``width`` or
     ``min(max_len, 2W)`` (enough for any count, known without reading the counts)."""
-    w = ids.shape[1]
-    width = min(max_len, 2 * w) if width is None else min(width, max_len)
-    return _single(Operator("insert", Fixed(0.0), rounding), ids, lengths, rate, generator, table, width)
+    width = min(max_len, 2 * ids.shape[1]) if width is None else min(width, max_len)
+    op = Operator("insert", Fixed(0.0), rounding)
+    return _single(op, ids, lengths, rate, generator, table=table, width=width)

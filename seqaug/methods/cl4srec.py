@@ -14,7 +14,7 @@ from typing import Literal
 
 from seqaug.methods.base import METHODS, MethodContext, require_causal
 from seqaug.methods.contrastive import ContrastiveKeys, ContrastiveRec, contrastive_kwargs
-from seqaug.methods.operator_params import OperatorParams, operator_pool
+from seqaug.methods.operator_params import OperatorParams, online_augmenter
 
 
 class CL4SRecParams(OperatorParams, ContrastiveKeys):
@@ -26,7 +26,5 @@ class CL4SRecParams(OperatorParams, ContrastiveKeys):
 def build_cl4srec(params: CL4SRecParams, ctx: MethodContext) -> ContrastiveRec:
     backbone = ctx.make_backbone()
     require_causal(backbone, "cl4srec")
-    pool = operator_pool(params, ctx.num_items)
-    return ContrastiveRec(
-        backbone, ctx.num_items, pool, max_len=ctx.max_len, seed=ctx.seed, **contrastive_kwargs(params)
-    )
+    augmenter = online_augmenter(params, ctx, backbone)
+    return ContrastiveRec(backbone, ctx.num_items, augmenter, **contrastive_kwargs(params))

@@ -21,47 +21,33 @@ from typing import Literal
 import torch
 from pydantic import Field
 
-from seqaug.augment.generator import GeneratorState
+from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.ops import pad_left
-from seqaug.augment.pool import OperatorPool
 from seqaug.augment.rates import RateSpec
-from seqaug.augment.schedule import CorrelationSchedule
 from seqaug.backbones.base import Backbone
 from seqaug.data.batching import SeqBatch
 from seqaug.methods.base import METHODS, Method, MethodContext, require_causal
 from seqaug.methods.losses import next_item_loss
-from seqaug.methods.operator_params import OperatorParams, operator_pool
+from seqaug.methods.operator_params import OperatorParams, online_augmenter
 
 
 class AugmentedCopies(Method):
     """Original rows plus one augmented copy each, one next-item loss over both."""
 
-    def __init__(
-        self,
-        backbone: Backbone,
-        num_items: int,
-        pool: OperatorPool,
-        *,
-        max_len: int,
-        seed: int,
-        loss: str = "bce",
-        correlation: CorrelationSchedule | None = None,
-    ) -> None:
+    def __init__(self, backbone: Backbone, num_items: int, augmenter: OnlineAugmenter, loss: str = "bce") -> None:
         super().__init__()
-        self.backbone = backbone
-        self.num_items, self.pool, self.max_len, self.kind = num_items, pool, max_len, loss
+        self.backbone, self.augmenter, self.num_items, self.kind = backbone, augmenter, num_items, loss
         self.needs_negatives = loss == "bce"
-        self.rng = GeneratorState(seed)
-        self.correlation = correlation
-        self.table = None if correlation is None else correlation.table(0, backbone.item_embedding.weight)
+
+    def on_epoch_start(self, epoch: int) -> None:
+        self.augmenter.on_epoch_start(epoch, self.backbone.item_embedding.weight)
 
     def copies(self, batch: SeqBatch) -> SeqBatch:
         """The augmented copy of every row: inputs, targets and negatives [B, W']."""
         x, y = batch.inputs, batch.targets
         assert y is not None
         lengths = (x > 0).sum(1)
-        aug = self.pool(x, lengths, self.rng.generator, table=self.table, max_len=self.max_len)
-        xa = aug.ids  # [B, W']
+        xa = self.augmenter(x).ids  # [B, W']
         tgt = torch.cat([xa[:, 1:], y[:, -1:]], dim=1)
         ok = (xa > 0) & (tgt > 0) & (tgt != self.num_items + 1)
         negatives = None
@@ -99,16 +85,8 @@ class CMRParams(OperatorParams):
     loss: Literal["bce", "ce"] = Field("bce", description="next-item loss")
 
 
-def build_copies(
-    name: str, ctx: MethodContext, pool: OperatorPool, loss: str, correlation: CorrelationSchedule | None = None
-) -> AugmentedCopies:
-    backbone = ctx.make_backbone()
-    require_causal(backbone, name)
-    return AugmentedCopies(
-        backbone, ctx.num_items, pool, max_len=ctx.max_len, seed=ctx.seed, loss=loss, correlation=correlation
-    )
-
-
 @METHODS.register("cmr", CMRParams)
 def build_cmr(params: CMRParams, ctx: MethodContext) -> Method:
-    return build_copies("cmr", ctx, operator_pool(params, ctx.num_items), params.loss)
+    backbone = ctx.make_backbone()
+    require_causal(backbone, "cmr")
+    return AugmentedCopies(backbone, ctx.num_items, online_augmenter(params, ctx, backbone), params.loss)

@@ -11,9 +11,9 @@ from typing import Literal
 from pydantic import Field
 
 from seqaug.augment.schedule import CorrelationSchedule
-from seqaug.methods.base import METHODS, Method, MethodContext
-from seqaug.methods.cmr import build_copies
-from seqaug.methods.operator_params import InformativeParams, operator_pool
+from seqaug.methods.base import METHODS, Method, MethodContext, require_causal
+from seqaug.methods.cmr import AugmentedCopies
+from seqaug.methods.operator_params import InformativeParams, online_augmenter
 
 
 class CMRSIParams(InformativeParams):
@@ -23,5 +23,7 @@ class CMRSIParams(InformativeParams):
 
 @METHODS.register("cmrsi", CMRSIParams)
 def build_cmrsi(params: CMRSIParams, ctx: MethodContext) -> Method:
+    backbone = ctx.make_backbone()
+    require_causal(backbone, "cmrsi")
     schedule = CorrelationSchedule(ctx.train, kind="memory", view=params.correlation_view, fallback=params.no_neighbour)
-    return build_copies("cmrsi", ctx, operator_pool(params, ctx.num_items), params.loss, schedule)
+    return AugmentedCopies(backbone, ctx.num_items, online_augmenter(params, ctx, backbone, schedule), params.loss)

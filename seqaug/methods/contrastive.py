@@ -24,10 +24,8 @@ from typing import Any, Literal
 import torch
 from pydantic import Field
 
-from seqaug.augment.generator import GeneratorState
+from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.ops import AugResult
-from seqaug.augment.pool import OperatorPool
-from seqaug.augment.schedule import CorrelationSchedule
 from seqaug.backbones.base import Backbone
 from seqaug.data.batching import SeqBatch
 from seqaug.methods.base import Method, MethodParams
@@ -67,43 +65,31 @@ class ContrastiveRec(Method):
         self,
         backbone: Backbone,
         num_items: int,
-        pool: OperatorPool,
+        augmenter: OnlineAugmenter,
         *,
-        max_len: int,
-        seed: int,
         cl_weight: float = 0.1,
         temperature: float = 1.0,
         similarity: str = "dot",
         representation: Representation = "flatten",
         view_width: ViewWidth = "batch",
         rec_loss: str = "bce",
-        correlation: CorrelationSchedule | None = None,
     ) -> None:
         super().__init__()
-        if pool.needs_table and correlation is None:
-            raise ValueError("substitute/insert need a correlation schedule")
-        self.backbone = backbone
-        self.num_items, self.pool, self.max_len = num_items, pool, max_len
+        self.backbone, self.augmenter, self.num_items = backbone, augmenter, num_items
         self.cl_weight, self.temperature, self.similarity = cl_weight, temperature, similarity
         self.representation, self.view_width = representation, view_width
         self.rec_loss = rec_loss
         self.needs_negatives = rec_loss == "bce"
-        self.rng = GeneratorState(seed)
-        self.correlation = correlation
-        self.table = None if correlation is None else correlation.table(0, backbone.item_embedding.weight)
 
     def on_epoch_start(self, epoch: int) -> None:
         """Rebuild the correlation table (CoSeRec: hybrid after the warm-up epochs)."""
-        if self.correlation is not None:
-            self.table = self.correlation.table(epoch, self.backbone.item_embedding.weight)
+        self.augmenter.on_epoch_start(epoch, self.backbone.item_embedding.weight)
 
     def views(self, inputs: torch.Tensor) -> AugResult:  # inputs [B, W]
-        """Two independent augmentations of every row, stacked [2B, W'] (view 1 first): one
-        pool call over the doubled batch (half the tensor calls of two)."""
-        lengths = (inputs > 0).sum(1)
-        width = self.max_len if self.view_width == "max_len" else self.pool.width(inputs.shape[1], self.max_len)
-        both, both_len = inputs.repeat(2, 1), lengths.repeat(2)
-        return self.pool(both, both_len, self.rng.generator, table=self.table, max_len=self.max_len, width=width)
+        """Two independent augmentations of every row, stacked [2B, W'] (view 1 first)."""
+        aug = self.augmenter
+        width = aug.max_len if self.view_width == "max_len" else aug.width(inputs.shape[1])
+        return aug(inputs, copies=2, width=width)
 
     def loss(self, batch: SeqBatch) -> dict[str, torch.Tensor]:
         assert batch.targets is not None

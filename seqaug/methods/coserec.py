@@ -21,7 +21,7 @@ from pydantic import Field
 from seqaug.augment.schedule import CorrelationSchedule
 from seqaug.methods.base import METHODS, MethodContext, require_causal
 from seqaug.methods.contrastive import ContrastiveKeys, ContrastiveRec, contrastive_kwargs
-from seqaug.methods.operator_params import InformativeParams, operator_pool
+from seqaug.methods.operator_params import InformativeParams, online_augmenter
 
 
 class CoSeRecParams(InformativeParams, ContrastiveKeys):
@@ -49,13 +49,5 @@ def build_coserec(params: CoSeRecParams, ctx: MethodContext) -> ContrastiveRec:
         minmax=params.model_minmax,
         candidates=params.model_candidates,
     )
-    pool = operator_pool(params, ctx.num_items)
-    return ContrastiveRec(
-        backbone,
-        ctx.num_items,
-        pool,
-        max_len=ctx.max_len,
-        seed=ctx.seed,
-        correlation=schedule,
-        **contrastive_kwargs(params),
-    )
+    augmenter = online_augmenter(params, ctx, backbone, schedule)
+    return ContrastiveRec(backbone, ctx.num_items, augmenter, **contrastive_kwargs(params))

@@ -21,10 +21,13 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.ops import LETTERS, Rounding
 from seqaug.augment.pool import Operator, OperatorPool
 from seqaug.augment.rates import RateSpec, make_rate
-from seqaug.methods.base import MethodParams
+from seqaug.augment.schedule import CorrelationSchedule
+from seqaug.backbones.base import Backbone
+from seqaug.methods.base import MethodContext, MethodParams
 
 CODE_ROUNDING: dict[str, Rounding] = {
     "crop": "floor",
@@ -118,3 +121,13 @@ def operator_pool(params: OperatorParams, num_items: int) -> OperatorPool:
     if params.short_pool is None:
         return OperatorPool(long)
     return OperatorPool(long, [make(c) for c in params.short_pool], params.short_threshold)
+
+
+def online_augmenter(
+    params: OperatorParams, ctx: MethodContext, backbone: Backbone, correlation: CorrelationSchedule | None = None
+) -> OnlineAugmenter:
+    """The augmenter of a method: its pools, a generator seeded from the run seed, and the
+    correlation schedule (substitute/insert) starting from the backbone's embeddings."""
+    pool = operator_pool(params, ctx.num_items)
+    weight = backbone.item_embedding.weight
+    return OnlineAugmenter(pool, max_len=ctx.max_len, seed=ctx.seed, correlation=correlation, item_weight=weight)

@@ -91,7 +91,7 @@ def test_tables_and_views_never_hold_a_held_out_item(setup, name: str, view: str
     rng = np.random.default_rng(0)
     for epoch in range(3):
         method.on_epoch_start(epoch)
-        table = getattr(method, "table", None)
+        table = method.augmenter.table
         if table is not None:
             assert not torch.isin(table.neighbour, held_out).any()
             assert not torch.isin(table.pool, held_out).any()
@@ -117,4 +117,4 @@ def test_the_check_would_catch_a_leaky_table(setup) -> None:
         emb = method.backbone.item_embedding.weight
         emb[held_out] = emb[1 : SHARED + 1].mean(0) * 100
     method.on_epoch_start(1)
-    assert torch.isin(method.table.neighbour, held_out).any()
+    assert torch.isin(method.augmenter.table.neighbour, held_out).any()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.pool import Operator, OperatorPool
 from seqaug.augment.rates import Fixed
 from seqaug.backbones.sasrec import SASRec
@@ -15,7 +16,7 @@ N = 30
 
 def method(op: Operator) -> AugmentedCopies:
     backbone = SASRec(N, 10, hidden_size=8, num_layers=1, num_heads=1)
-    return AugmentedCopies(backbone, N, OperatorPool([op]), max_len=10, seed=0)
+    return AugmentedCopies(backbone, N, OnlineAugmenter(OperatorPool([op]), max_len=10, seed=0))
 
 
 def batch() -> SeqBatch:
@@ -53,8 +54,9 @@ def test_insert_copies_are_longer_and_fully_supervised() -> None:
         def lookup(self, ids, generator):
             return torch.where(ids > 0, ids + 1, ids)
 
-    m = method(Operator("insert", Fixed(0.5), "floor_min1"))
-    m.table = Shift()
+    m = method(Operator("crop", Fixed(0.5), "floor_min1"))
+    m.augmenter.pool = OperatorPool([Operator("insert", Fixed(0.5), "floor_min1")])
+    m.augmenter.table = Shift()
     b = batch()
     copy = m.copies(b)
     n = (b.inputs > 0).sum(1)
