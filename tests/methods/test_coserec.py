@@ -37,6 +37,8 @@ def test_views_are_padded_to_max_len_or_to_the_batch(synthetic: SequenceCorpus) 
     assert not torch.equal(v1, v2)
     m.view_width = "max_len"
     assert m.views(batch.inputs).ids.shape[1] == m.augmenter.max_len == 12
+    m.view_width = "input"
+    assert m.views(batch.inputs).ids.shape[1] == batch.inputs.shape[1]
 
 
 def test_hybrid_table_after_warmup(synthetic: SequenceCorpus) -> None:
