@@ -1,5 +1,6 @@
 """Online sequence augmentation: batched operators, operator pools and item correlation."""
 
+from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.correlation import Top1, Top1Table, embedding_top1, hybrid, itemcf_iuf
 from seqaug.augment.ops import ALIGNED, LETTERS, OPS, AugResult, crop, insert, mask, reorder, substitute
 from seqaug.augment.pool import Operator, OperatorPool
@@ -11,6 +12,7 @@ __all__ = [
     "OPS",
     "AugResult",
     "Fixed",
+    "OnlineAugmenter",
     "Operator",
     "OperatorPool",
     "Top1",
