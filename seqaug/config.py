@@ -62,6 +62,11 @@ class TrainConfig(Section):
     start_eval: int = Field(0, ge=0, description="no validation before this epoch")
     grad_clip: float | None = Field(None, gt=0.0)
     length_bucketing: bool = Field(True, description="batch users of similar length together")
+    slot_weighting: Literal["global", "batch"] = Field(
+        "global",
+        description="global: summed slot losses / slots of an average batch (every slot weighs the same); "
+        "batch: mean over the batch's slots (the reference code)",
+    )
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N")
     threads: int | None = Field(None, ge=1, description="torch CPU threads; default: torch's choice")
 

@@ -115,6 +115,7 @@ def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> Seq2SeqS
         max_len=cfg.data.max_len,
         batch_size=cfg.train.batch_size,
         length_bucketing=cfg.train.length_bucketing,
+        slot_weighting=cfg.train.slot_weighting,
     )
 
 

@@ -44,13 +44,20 @@ def pad_rows(corpus: SequenceCorpus, users: np.ndarray, max_len: int, width: int
 class SeqBatch:
     """One batch. Shapes: ``inputs`` [B, L]; ``targets``/``negatives`` [B, L] for
     per-position training or [B] for one target per row; ``candidates`` [B, C]
-    for sampled evaluation (target first)."""
+    for sampled evaluation (target first).
+
+    ``slot_norm``: with length-bucketed batches, a per-batch mean would give every user
+    about the same weight whatever their length (a batch of long sequences spreads the
+    same weight over many more slots). Dividing summed slot losses by the number of slots
+    a random batch holds on average keeps every slot of an epoch equally weighted, as in
+    the reference code's random batches."""
 
     users: torch.Tensor  # [B] user indices in the corpus
     inputs: torch.Tensor  # [B, L]
     targets: torch.Tensor | None = None
     negatives: torch.Tensor | None = None
     candidates: torch.Tensor | None = None
+    slot_norm: float | None = None  # divide summed per-slot losses by this (None: mean)
 
     @property
     def size(self) -> int:

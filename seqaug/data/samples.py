@@ -28,6 +28,7 @@ class Seq2SeqSamples:
         max_len: int,
         batch_size: int,
         length_bucketing: bool = False,
+        slot_weighting: str = "global",
     ) -> None:
         self.train = train
         self.negatives = negatives
@@ -35,6 +36,9 @@ class Seq2SeqSamples:
         self.batch_size = batch_size
         self.length_bucketing = length_bucketing
         self.users = np.flatnonzero(train.lengths >= 2)
+        slots = np.minimum(train.lengths[self.users] - 1, max_len)
+        # global: every target slot of an epoch weighs the same (see SeqBatch.slot_norm)
+        self.slot_norm = float(batch_size * slots.mean()) if slot_weighting == "global" and len(slots) else None
 
     def __len__(self) -> int:
         return -(-len(self.users) // self.batch_size)
@@ -65,4 +69,5 @@ class Seq2SeqSamples:
             inputs=torch.from_numpy(inputs),
             targets=torch.from_numpy(targets),
             negatives=negatives,
+            slot_norm=self.slot_norm,
         )

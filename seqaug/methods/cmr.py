@@ -71,7 +71,8 @@ class AugmentedCopies(Method):
         negatives = None if batch.negatives is None else both(batch.negatives, extra.negatives)  # type: ignore[arg-type]
         h = self.backbone(inputs)  # [2B, W, D]
         emb = self.backbone.item_embedding
-        return {"loss": next_item_loss(h, targets, negatives, emb, self.kind, self.num_items)}
+        norm = None if batch.slot_norm is None else 2 * batch.slot_norm  # two batches' worth of rows
+        return {"loss": next_item_loss(h, targets, negatives, emb, self.kind, self.num_items, norm)}
 
 
 class CMRParams(OperatorParams):

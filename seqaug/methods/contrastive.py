@@ -98,7 +98,7 @@ class ContrastiveRec(Method):
         assert batch.targets is not None
         emb = self.backbone.item_embedding
         h = self.backbone(batch.inputs)  # [B, W, D]
-        rec = next_item_loss(h, batch.targets, batch.negatives, emb, self.rec_loss, self.num_items)
+        rec = next_item_loss(h, batch.targets, batch.negatives, emb, self.rec_loss, self.num_items, batch.slot_norm)
         z = self.backbone(self.views(batch.inputs).ids)  # [2B, W', D]
         z = z.flatten(1) if self.representation == "flatten" else z[:, -1]
         z1, z2 = z.chunk(2)

@@ -7,20 +7,27 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def bce_pos_neg(h: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
-    """Mean of ``-log σ(h·pos) - log(1 - σ(h·neg))`` over rows; all inputs [T, D]."""
+def _reduce(losses: torch.Tensor, norm: float | None) -> torch.Tensor:
+    """Mean over rows, or ``sum / norm`` with a fixed normaliser (see ``SeqBatch.slot_norm``)."""
+    return losses.mean() if norm is None else losses.sum() / norm
+
+
+def bce_pos_neg(h: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor, norm: float | None = None) -> torch.Tensor:
+    """``-log σ(h·pos) - log(1 - σ(h·neg))`` averaged over rows (or summed / ``norm``); inputs [T, D]."""
     pos_logit = (h * pos).sum(-1)
     neg_logit = (h * neg).sum(-1)
-    return (F.softplus(-pos_logit) + F.softplus(neg_logit)).mean()
+    return _reduce(F.softplus(-pos_logit) + F.softplus(neg_logit), norm)
 
 
-def full_softmax_ce(h: torch.Tensor, embedding: nn.Embedding, targets: torch.Tensor, num_items: int) -> torch.Tensor:
+def full_softmax_ce(
+    h: torch.Tensor, embedding: nn.Embedding, targets: torch.Tensor, num_items: int, norm: float | None = None
+) -> torch.Tensor:
     """Cross-entropy over all real items 1..N (padding and mask rows excluded).
 
     h [T, D], targets [T] in 1..N.
     """
     logits = h @ embedding.weight[1 : num_items + 1].T  # [T, N]
-    return F.cross_entropy(logits, targets - 1)
+    return _reduce(F.cross_entropy(logits, targets - 1, reduction="none"), norm)
 
 
 def next_item_loss(
@@ -30,17 +37,19 @@ def next_item_loss(
     embedding: nn.Embedding,
     kind: str,
     num_items: int,
+    norm: float | None = None,
 ) -> torch.Tensor:
-    """Per-position next-item loss over the slots with a target (``bce`` or ``ce``)."""
+    """Per-position next-item loss over the slots with a target (``bce`` or ``ce``):
+    the mean over those slots, or their sum divided by ``norm`` when given."""
     slot = targets > 0
     h_sel = h[slot]  # [T, D]
     tgt = targets[slot]
     if kind == "ce":
-        return full_softmax_ce(h_sel, embedding, tgt, num_items)
+        return full_softmax_ce(h_sel, embedding, tgt, num_items, norm)
     if negatives is None:
         raise ValueError("BCE needs negatives")
     pos, neg = embedding(torch.cat([tgt, negatives[slot]])).chunk(2)
-    return bce_pos_neg(h_sel, pos, neg)
+    return bce_pos_neg(h_sel, pos, neg, norm)
 
 
 def nt_xent(

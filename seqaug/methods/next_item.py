@@ -30,7 +30,7 @@ class NextItem(Method):
         h = self.backbone(batch.inputs)  # [B, L, D]
         assert batch.targets is not None
         loss = next_item_loss(
-            h, batch.targets, batch.negatives, self.backbone.item_embedding, self.kind, self.num_items
+            h, batch.targets, batch.negatives, self.backbone.item_embedding, self.kind, self.num_items, batch.slot_norm
         )
         return {"loss": loss}
 

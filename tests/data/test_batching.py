@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +81,30 @@ def test_negative_sampler_excludes_history_and_is_seeded() -> None:
     assert np.array_equal(draws, again)
     distinct = s.sample_distinct(np.array([1, 1, 1]), 8, np.random.default_rng(2))
     assert all(len(set(row)) == 8 for row in distinct.tolist())
+
+
+def test_global_slot_weighting_gives_every_slot_the_same_weight(synthetic) -> None:
+    """With length-bucketed batches, sum/slot_norm over an epoch equals the mean over all
+    slots of the epoch; a per-batch mean would not (it favours short sequences)."""
+    import torch
+
+    from seqaug.methods.losses import _reduce
+
+    sp = leave_one_out(synthetic)
+    s = Seq2SeqSamples(sp.train, None, max_len=30, batch_size=16, length_bucketing=True)
+    per_slot = {}  # a fake per-slot loss: the target item id
+    total_global = total_batch = 0.0
+    batches = list(s.epoch(np.random.default_rng(0)))
+    for b in batches:
+        vals = b.targets[b.targets > 0].double()
+        total_global += float(_reduce(vals, b.slot_norm))
+        total_batch += float(_reduce(vals, None))
+        per_slot[len(per_slot)] = vals
+    all_slots = torch.cat(list(per_slot.values()))
+    n_batches = len(batches)
+    # mean over batches of sum/slot_norm == (sum over all slots) / (n_batches * slot_norm)
+    assert total_global / n_batches == pytest.approx(float(all_slots.sum()) / (n_batches * s.slot_norm))
+    assert s.slot_norm == pytest.approx(16 * np.minimum(sp.train.lengths - 1, 30).mean())
+    batch_mode = Seq2SeqSamples(sp.train, None, max_len=30, batch_size=16, slot_weighting="batch")
+    assert batch_mode.slot_norm is None
+    assert total_batch != pytest.approx(total_global)
