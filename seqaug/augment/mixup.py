@@ -41,12 +41,12 @@ def mixup_weight_shape(kind: str, batch: int, length: int, dim: int) -> tuple[in
 
 
 def adaptive_weights(rate: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-    """BASRec's adaptive loss weights: ω = 1/(rate·λ), min-max normalised over the batch [B].
+    """BASRec's adaptive loss weights: ω = 1/(rate·λ), min-max normalised over the batch.
 
-    rate, lam: [B]. A batch whose ω are all equal gets weights of 1.
+    rate, lam: [..., B]; normalised along the last axis. A batch whose ω are all equal
+    gets weights of 1.
     """
     omega = 1.0 / (rate * lam).clamp_min(1e-12)
-    lo, hi = omega.min(), omega.max()
-    if hi - lo <= 0:
-        return torch.ones_like(omega)
-    return (omega - lo) / (hi - lo)
+    lo, hi = omega.amin(-1, keepdim=True), omega.amax(-1, keepdim=True)
+    span = hi - lo
+    return torch.where(span > 0, (omega - lo) / span.clamp_min(1e-300), torch.ones_like(omega))

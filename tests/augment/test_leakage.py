@@ -75,11 +75,13 @@ def test_builders_fit_on_the_train_view_only(setup, monkeypatch: pytest.MonkeyPa
     assert np.array_equal(seen["view"].items, split.train.items)  # s[:-2]
 
 
-@pytest.mark.parametrize("name", ["coserec", "cmrsi", "cl4srec", "cmr"])
+@pytest.mark.parametrize("name", ["coserec", "cmrsi", "cl4srec", "cmr", "basrec"])
 @pytest.mark.parametrize("view", ["inputs", "train"])
 def test_tables_and_views_never_hold_a_held_out_item(setup, name: str, view: str) -> None:
     path, split, held_out = setup
     extra = {} if name in ("cl4srec", "cmr") else {"correlation_view": view, "short_threshold": 3}
+    if name == "basrec":
+        extra = {"correlation_view": view, "rate_min": 0.5, "rate_max": 1.0}
     if name == "coserec":
         extra.update(warmup_epochs=0, long_pool="SIMCR", short_pool="SI")
     cfg = method_config(path, name, **extra)
@@ -99,6 +101,8 @@ def test_tables_and_views_never_hold_a_held_out_item(setup, name: str, view: str
                 assert (table.neighbour < 0).any(), "the random fallback is exercised"
         for batch in samples.epoch(rng):
             outputs = [method.views(batch.inputs).ids] if name in ("coserec", "cl4srec") else []
+            if name == "basrec":
+                outputs.append(method.augmenter(batch.inputs, 4, batch.inputs.shape[1]).ids)
             if name in ("cmr", "cmrsi"):
                 copy = method.copies(batch)  # (negatives come from the core sampler: any catalogue item)
                 outputs += [copy.inputs, copy.targets]

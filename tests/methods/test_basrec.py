@@ -1,0 +1,131 @@
+"""BASRec: weighting modes, ablation switches, views, last-slot training, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqaug.backbones.sasrec import SASRec
+from seqaug.data.corpus import SequenceCorpus
+from seqaug.data.split import leave_one_out
+from seqaug.errors import ConfigError
+from seqaug.methods import METHODS, MethodContext
+from seqaug.methods import basrec as basrec_mod
+from tests.conftest import tiny_config
+from tests.methods.test_contract import a_batch
+from tests.train.test_trainer import assert_resume_matches
+
+
+def make(corpus: SequenceCorpus, **params) -> basrec_mod.BASRec:
+    split = leave_one_out(corpus)
+    entry = METHODS.get("basrec")
+
+    def backbone() -> SASRec:
+        return SASRec(split.num_items, 12, hidden_size=16, num_layers=1, num_heads=1, dropout=0.0)
+
+    torch.manual_seed(0)
+    m = entry.build(entry.params(name="basrec", **params), MethodContext(split.train, split.num_items, 12, backbone, 0))
+    m.on_epoch_start(0)
+    return m.train()
+
+
+def seeded(m, batch):
+    torch.manual_seed(5)
+    m.augmenter.rng.generator.manual_seed(9)
+    return m.loss(batch)
+
+
+def test_weighting_modes_differ_only_by_the_weights(synthetic: SequenceCorpus, monkeypatch) -> None:
+    """With ω ≡ 1, the code's batch-scalar mode is B × the unweighted loss and per-sample
+    weighting equals it; with real ω the three modes differ."""
+    m = make(synthetic, single_sequence=True, cross_sequence=False, n_pairs=2)
+    batch = a_batch(m, synthetic, size=16)
+    real = {mode: seeded(_with(m, mode), batch)["ssa"] for mode in ("code_batch_scalar", "per_sample", "none")}
+    assert len({round(float(v), 6) for v in real.values()}) == 3
+    monkeypatch.setattr(basrec_mod, "adaptive_weights", lambda rate, lam: torch.ones_like(rate))
+    ones = {mode: seeded(_with(m, mode), batch)["ssa"] for mode in ("code_batch_scalar", "per_sample", "none")}
+    assert torch.allclose(ones["code_batch_scalar"], 16 * ones["none"])
+    assert torch.allclose(ones["per_sample"], ones["none"])
+    assert torch.allclose(ones["none"], real["none"])
+
+
+def _with(m, mode):
+    m.ssa_weighting = mode
+    return m
+
+
+def test_ablation_switches(synthetic: SequenceCorpus) -> None:
+    batch = None
+    for single, cross in [(True, True), (False, True), (True, False), (False, False)]:
+        m = make(synthetic, single_sequence=single, cross_sequence=cross)
+        batch = batch or a_batch(m, synthetic, size=16)
+        parts = seeded(m, batch)
+        assert ("ssa" in parts) == single and ("csa" in parts) == cross
+        if not single and not cross:
+            assert torch.allclose(parts["loss"], parts["main"])
+
+
+def test_views_are_aligned_reorder_or_substitute_with_sampled_rates(synthetic: SequenceCorpus) -> None:
+    m = make(synthetic, rate_min=0.3, rate_max=0.6, n_pairs=2)
+    x = a_batch(m, synthetic, size=32).inputs
+    aug = m.augmenter(x, 4, x.shape[1])
+    assert aug.ids.shape == (128, x.shape[1]) and aug.aligned.all()
+    assert ((aug.rate >= 0.3) & (aug.rate <= 0.6)).all()
+    assert torch.equal(aug.ids == 0, (x == 0).repeat(4, 1))  # padding stays where it was
+    paired = m._paired(x, 4)
+    names = torch.tensor([2, 3, 2, 3]).repeat_interleave(32)  # OPS index: reorder 2, substitute 3
+    assert torch.equal(paired.op, names)
+    reordered = paired.ids[:32]
+    assert torch.equal(reordered.sort(1).values, x.sort(1).values)  # a permutation of each row
+
+
+def test_nonlinear_switch_changes_the_mixup_weight_shape(synthetic: SequenceCorpus, monkeypatch) -> None:
+    shapes = []
+    real = basrec_mod.sample_beta
+    monkeypatch.setattr(basrec_mod, "sample_beta", lambda a, shape, dev: shapes.append(shape) or real(a, shape, dev))
+    for nonlinear in (True, False):
+        m = make(synthetic, single_sequence=False, nonlinear=nonlinear, n_whole_level=2)
+        seeded(m, a_batch(m, synthetic, size=8))
+    w = max(s[1] for s in shapes)
+    assert shapes[:4] == [(8, w, 1), (8, w, 1), (8, 1, 16), (8, 1, 16)]
+    assert shapes[4:] == [(8, 1, 1)] * 4
+
+
+def test_last_slot_targets(synthetic: SequenceCorpus) -> None:
+    m = make(synthetic)
+    batch = a_batch(m, synthetic, size=8)
+    batch.targets, batch.negatives = batch.targets[:, -1], batch.negatives[:, -1]
+    parts = seeded(m, batch)
+    assert torch.isfinite(parts["loss"])
+    per_slot = basrec_mod._per_slot(batch.targets, batch.inputs)
+    assert (per_slot[:, :-1] == 0).all() and torch.equal(per_slot[:, -1], batch.targets)
+
+
+def test_non_causal_backbone_is_refused(synthetic: SequenceCorpus) -> None:
+    split = leave_one_out(synthetic)
+    entry = METHODS.get("basrec")
+
+    def backbone() -> SASRec:
+        b = SASRec(split.num_items, 12, hidden_size=8, num_layers=1, num_heads=1)
+        b.causal = False
+        return b
+
+    with pytest.raises(ConfigError, match="needs a causal backbone"):
+        entry.build(entry.params(name="basrec"), MethodContext(split.train, split.num_items, 12, backbone, 0))
+
+
+def test_rate_range_is_validated() -> None:
+    with pytest.raises(ValueError, match="rate_min 0.8 > rate_max 0.5"):
+        METHODS.get("basrec").params(name="basrec", rate_min=0.8, rate_max=0.5)
+
+
+def test_two_stage_resume_matches(synthetic_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tiny_config(
+        synthetic_file,
+        method={"name": "basrec", "n_pairs": 2},
+        train={"epochs": 4},
+        pretrain={"method": {"name": "next_item"}, "train": {"epochs": 2}},
+    )
+    assert_resume_matches(cfg, tmp_path, monkeypatch, epoch=2)
