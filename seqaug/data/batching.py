@@ -44,13 +44,15 @@ def pad_rows(corpus: SequenceCorpus, users: np.ndarray, max_len: int, width: int
 class SeqBatch:
     """One batch. Shapes: ``inputs`` [B, L]; ``targets``/``negatives`` [B, L] for
     per-position training or [B] for one target per row; ``candidates`` [B, C]
-    for sampled evaluation (target first)."""
+    for sampled evaluation (target first); ``timestamps`` [B, L] aligned with
+    ``inputs`` (0 at padding), only when a time-aware backbone asks for them."""
 
     users: torch.Tensor  # [B] user indices in the corpus
     inputs: torch.Tensor  # [B, L]
     targets: torch.Tensor | None = None
     negatives: torch.Tensor | None = None
     candidates: torch.Tensor | None = None
+    timestamps: torch.Tensor | None = None
 
     @property
     def size(self) -> int:
