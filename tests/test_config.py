@@ -19,6 +19,9 @@ def test_defaults_and_sections(tmp_path: Path) -> None:
     cfg = validate(tiny_config(tmp_path / "x.txt"))
     assert cfg.backbone.name == "sasrec" and cfg.backbone.num_layers == 1
     assert cfg.method.loss == "bce" and cfg.train.metric == "ndcg@20" and cfg.eval.protocol == "full"
+    assert cfg.data.samples.name == "auto" and cfg.backbone.flavour == "s3rec"
+    cloze = validate(tiny_config(tmp_path / "x.txt", data={"samples": {"name": "cloze", "mask_prob": 0.6}}))
+    assert cloze.data.samples.mask_prob == 0.6 and cloze.data.samples.last_item_copy is False
 
 
 @pytest.mark.parametrize(
@@ -34,6 +37,18 @@ def test_defaults_and_sections(tmp_path: Path) -> None:
         ({"data": {"format": "json"}}, "data.format: Input should be 'auto', 's3rec'"),
         ({"train": {"device": "tpu"}}, "train.device: 'tpu' is not a device; valid choices"),
         ({"trian": {"epochs": 3}}, "trian: unknown key; valid keys: name, data, train, eval, backbone, method"),
+        ({"data": {"samples": {"name": "clozee"}}}, "data.samples: Input tag 'clozee' found using 'name' does not"),
+        (
+            {"data": {"samples": {"name": "window", "width": 3}}},
+            "data.samples.width: unknown key; valid keys: name,",
+        ),
+        ({"data": {"samples": {"name": "window", "stride": 9}}}, "data.samples: stride 9 > length 8 would skip items"),
+        (
+            {"data": {"samples": {"name": "cloze", "mask_prob": 0}}},
+            "data.samples.mask_prob: Input should be greater",
+        ),
+        ({"backbone": {"name": "sasrec", "flavour": "pre"}}, "backbone.flavour: Input should be 's3rec' or 'kang'"),
+        ({"backbone": {"name": "fmlprec", "filter": "past"}}, "backbone.filter: Input should be 'global' or 'causal'"),
     ],
 )
 def test_errors_name_key_and_choices(tmp_path: Path, patch: dict, expected: str) -> None:
