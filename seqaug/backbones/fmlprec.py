@@ -54,24 +54,36 @@ class FMLPRecParams(BackboneParams):
 
 class FrequencyFilter(nn.Module):
     """Learnable filter over the sequence axis: ``x`` [B, W, D] (W <= max_len, zeros where no
-    item) → [B, W, D]. ``causal``: linear convolution with lags >= 0 only."""
+    item) → [B, W, D].
+
+    The parameter is the paper's complex weight ``w`` [L/2+1, D]. The paper's operation
+    ``irfft(rfft(x, ortho) · w, ortho)`` over L slots is the circular convolution of x with
+    the real kernel ``k = irfft(w)`` [L, D] (lags 0..L-1, lag L-j being lag -j): it is
+    computed here as that convolution restricted to the W slots of the batch (the other
+    slots are zeros), a [W, W] matrix per channel, which for short batches costs far less
+    than FFTs of length L. ``causal`` keeps the lags >= 0 only: the linear convolution
+    that zero-padding to 2L before the FFT would give.
+    """
 
     def __init__(self, max_len: int, hidden_size: int, causal: bool) -> None:
         super().__init__()
         self.max_len, self.causal = max_len, causal
         self.weight = nn.Parameter(torch.randn(max_len // 2 + 1, hidden_size, 2) * 0.02)
 
+    def kernel(self) -> torch.Tensor:  # [L, D] real kernel at lags 0..L-1
+        return torch.fft.irfft(torch.view_as_complex(self.weight), n=self.max_len, dim=0)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, width = self.max_len, x.shape[1]
-        w = torch.view_as_complex(self.weight)  # [L/2+1, D]
-        if not self.causal:
-            # Circular convolution over max_len slots; zeros after the W real slots stand for
-            # the padding, and shift-equivariance makes their side irrelevant.
-            spec = torch.fft.rfft(x, n=n, dim=1, norm="ortho") * w
-            return torch.fft.irfft(spec, n=n, dim=1, norm="ortho")[:, :width]
-        kernel = torch.fft.irfft(w, n=n, dim=0)  # [L, D]: the global filter's circular kernel
-        spec = torch.fft.rfft(x, n=2 * n, dim=1) * torch.fft.rfft(kernel, n=2 * n, dim=0)
-        return torch.fft.irfft(spec, n=2 * n, dim=1)[:, :width]
+        width = x.shape[1]
+        t = torch.arange(width, device=x.device)
+        lag = t[:, None] - t[None, :]  # [W (out t), W (in s)]
+        k = self.kernel()[lag % self.max_len]  # [W, W, D]
+        if self.causal:
+            k = k * (lag >= 0).unsqueeze(-1).to(k.dtype)
+        # y[b, t, d] = Σ_s k[t, s, d] · x[b, s, d], as D batched [B, W] @ [W, W] products
+        # (contiguous operands: CPU bmm on strided views falls back to per-matrix copies)
+        y = torch.bmm(x.permute(2, 0, 1).contiguous(), k.permute(2, 1, 0).contiguous())  # [D, B, W]
+        return y.permute(1, 2, 0)
 
 
 class FilterBlock(nn.Module):

@@ -39,19 +39,25 @@ class NextItNetParams(BackboneParams):
 
 
 class CausalConv(nn.Module):
-    """Dilated 1-D convolution over [B, D, L] with (k-1)·d zeros on the left."""
+    """Dilated 1-D convolution over [B, L, D] with (k-1)·d zeros on the left: output t is a
+    linear map of the inputs t-(k-1)d, ..., t-d, t. Computed as one matmul over the k
+    shifted copies (im2col), which on CPU trains several times faster than ``nn.Conv1d``
+    for these small kernels; same function and the same default initialisation."""
 
     def __init__(self, channels: int, kernel_size: int, dilation: int) -> None:
         super().__init__()
-        self.left = (kernel_size - 1) * dilation
-        self.conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation)
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.linear = nn.Linear(kernel_size * channels, channels)  # fan-in k·D, as Conv1d
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, D, L] -> [B, D, L]
-        return self.conv(F.pad(x, (self.left, 0)))
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, L, D] -> [B, L, D]
+        length, d = x.shape[1], self.dilation
+        padded = F.pad(x, (0, 0, (self.kernel_size - 1) * d, 0))
+        taps = [padded[:, j * d : j * d + length] for j in range(self.kernel_size)]
+        return self.linear(torch.cat(taps, dim=-1))
 
 
 class ResidualBlock(nn.Module):
-    """conv(d) → LN → ReLU → conv(2d) → LN → ReLU, plus the input; ``keep`` [B, 1, L]
+    """conv(d) → LN → ReLU → conv(2d) → LN → ReLU, plus the input; ``keep`` [B, L, 1]
     zeroes padded slots before each convolution."""
 
     def __init__(self, channels: int, kernel_size: int, dilation: int) -> None:
@@ -61,9 +67,9 @@ class ResidualBlock(nn.Module):
         self.conv2 = CausalConv(channels, kernel_size, 2 * dilation)
         self.ln2 = nn.LayerNorm(channels, eps=1e-8)
 
-    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:  # [B, D, L]
-        h = F.relu(self.ln1(self.conv1(x * keep).transpose(1, 2))).transpose(1, 2)
-        h = F.relu(self.ln2(self.conv2(h * keep).transpose(1, 2))).transpose(1, 2)
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:  # [B, L, D]
+        h = F.relu(self.ln1(self.conv1(x * keep)))
+        h = F.relu(self.ln2(self.conv2(h * keep)))
         return x + h
 
 
@@ -102,11 +108,11 @@ class NextItNet(Backbone):
         return_head_states: bool = False,
     ) -> torch.Tensor:  # [B, L, D]
         self.check_inputs(inputs_embeds, attn_mask, return_head_states)
-        keep = (~pad_mask).unsqueeze(1).to(inputs_embeds.dtype)  # [B, 1, L]
-        x = self.emb_dropout(inputs_embeds).transpose(1, 2)  # [B, D, L]
+        keep = (~pad_mask).unsqueeze(-1).to(inputs_embeds.dtype)  # [B, L, 1]
+        x = self.emb_dropout(inputs_embeds)
         for block in self.blocks:
             x = block(x, keep)
-        return self.final(x.transpose(1, 2))
+        return self.final(x)
 
 
 @BACKBONES.register("nextitnet", NextItNetParams)

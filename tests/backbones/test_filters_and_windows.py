@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from seqaug.backbones.caser import Caser
 from seqaug.backbones.fmlprec import FMLPRec, FrequencyFilter
 from seqaug.backbones.layers import PostLNBlock, PreLNBlock
-from seqaug.backbones.nextitnet import NextItNet
+from seqaug.backbones.nextitnet import CausalConv, NextItNet
 from seqaug.backbones.sasrec import SASRec
 
 L, D = 8, 3
@@ -65,10 +66,21 @@ def test_caser_slot_sees_only_its_window() -> None:
     assert diff[:, 4:7].all() and not diff[:, :4].any() and not diff[:, 7:].any()
 
 
+@pytest.mark.parametrize(("kernel", "dilation"), [(3, 1), (3, 4), (2, 8)])
+def test_causal_conv_equals_a_left_padded_dilated_conv1d(kernel: int, dilation: int) -> None:
+    torch.manual_seed(0)
+    conv = CausalConv(D, kernel, dilation).double()
+    x = torch.randn(2, 11, D, dtype=torch.float64)
+    weight = conv.linear.weight.view(D, kernel, D).permute(0, 2, 1)  # [out, in, k]: tap j ↔ index j
+    padded = F.pad(x.transpose(1, 2), ((kernel - 1) * dilation, 0))
+    expected = F.conv1d(padded, weight, conv.linear.bias, dilation=dilation).transpose(1, 2)
+    assert torch.allclose(conv(x), expected, atol=1e-12)
+
+
 def test_nextitnet_dilation_layout_and_receptive_field() -> None:
     torch.manual_seed(0)
     m = NextItNet(30, 200, hidden_size=4, dilations=[1, 4], repeats=5).double().eval()
-    dil = [(b.conv1.conv.dilation[0], b.conv2.conv.dilation[0]) for b in m.blocks]
+    dil = [(b.conv1.dilation, b.conv2.dilation) for b in m.blocks]
     assert dil == [(1, 2), (4, 8)] * 5
     x = torch.randint(1, 31, (1, 200))
     y = x.clone()
