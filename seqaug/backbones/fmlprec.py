@@ -11,14 +11,15 @@ N(0, 0.02), filter weights N(0, 0.02) per real/imaginary part.
   position with every other one, so the encoder is **not causal** and trains with prefix
   seq2one samples (``data.samples: auto`` → ``prefix``), reading only the last slot.
 - ``causal`` (ours, methods.md §3.5): the same learnable kernel (the inverse FFT of the
-  complex weight, lags 0..L-1) applied as a linear convolution over the past only, by
-  zero-padding to 2L before the FFT. Slot t mixes slots <= t, so per-position losses
-  (seq2seq, BASRec, DualRec, CoSeRec) are safe.
+  complex weight, lags 0..L-1) applied as a linear convolution over the past only (what
+  zero-padding to 2L before the FFT gives). Slot t mixes slots <= t, so per-position
+  losses (seq2seq, BASRec, DualRec, CoSeRec) are safe.
 
 ``padding``:
 - ``masked`` (default): padded slots are zeroed before every filter, so outputs depend on
-  the real items only; the FFT length is fixed (L, or 2L), so a batch padded to its own
-  width gives exactly the outputs it would give padded to ``max_len``.
+  the real items only; the filter is defined over ``max_len`` slots whatever the batch
+  width, so a batch padded to its own width gives exactly the outputs it would give
+  padded to ``max_len``.
 - ``reference``: as the FMLP-Rec code, padded slots carry their position embedding and
   are mixed like items; every batch is then computed at ``max_len`` (slower: short
   sequences pay for 50 slots).
