@@ -22,7 +22,7 @@ import seqaug
 from seqaug.atomic import atomic_write_json, atomic_write_text
 from seqaug.backbones import BACKBONES
 from seqaug.config import resolve_data_path, to_dict, validate
-from seqaug.data.constructions import SAMPLES, SampleContext, check_construction, resolve_samples
+from seqaug.data.constructions import SAMPLES, SampleContext, SamplesParams, check_construction, resolve_samples
 from seqaug.data.filters import drop_short_users, kcore
 from seqaug.data.negatives import NegativeSampler
 from seqaug.data.readers import read_corpus
@@ -87,9 +87,9 @@ def build_method(cfg: Any, split: LeaveOneOutSplit) -> Method:
     return METHODS.get(cfg.method.name).build(cfg.method, ctx)
 
 
-def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SpanSamples:
-    """The ``data.samples`` construction (``auto`` → the backbone's preferred one), refused
-    with a one-line ConfigError when it would leak the target or mismatch the scoring."""
+def resolve_construction(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SamplesParams:
+    """The ``data.samples`` construction (``auto`` → the backbone's preferred one); a one-line
+    ConfigError when it would leak the target, mismatch the scoring or lack timestamps."""
     backbone = method.backbone
     params = resolve_samples(cfg.data.samples, backbone.preferred_samples)
     check_construction(
@@ -105,6 +105,11 @@ def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SpanSamp
             f"backbone {cfg.backbone.name!r} needs per-item timestamps but {cfg.data.path} has none; "
             "use a format with a time column (presplit, recbole, table)"
         )
+    return params
+
+
+def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SpanSamples:
+    params = resolve_construction(cfg, split, method)
     history = split.full if cfg.data.neg_exclude == "full" else split.train
     negatives = NegativeSampler(history, split.num_items) if method.needs_negatives else None
     ctx = SampleContext(
@@ -113,7 +118,7 @@ def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SpanSamp
         max_len=cfg.data.max_len,
         batch_size=cfg.train.batch_size,
         length_bucketing=cfg.train.length_bucketing,
-        timestamps=backbone.needs_timestamps,
+        timestamps=method.backbone.needs_timestamps,
     )
     return SAMPLES.get(params.name).build(params, ctx)
 
@@ -137,24 +142,10 @@ def build_protocol(cfg: Any, split: LeaveOneOutSplit, run_dir: Path | None) -> P
     return SampledRanking(negs, sampler, negs.shape[1], e.negatives_seed, name="sampled-fixed", source=source)
 
 
-def evaluator_for(
-    cfg: Any,
-    split: LeaveOneOutSplit,
-    which: str,
-    protocol: Protocol,
-    device: torch.device,
-    method: Method | None = None,
-) -> Evaluator:
-    """``method``: its backbone decides whether batches carry timestamps."""
+def evaluator_for(cfg: Any, split: LeaveOneOutSplit, which: str, protocol: Protocol, device: torch.device) -> Evaluator:
     context = split.valid if which == "valid" else split.test
     return Evaluator(
-        context,
-        protocol,
-        ks=cfg.eval.ks,
-        max_len=cfg.data.max_len,
-        batch_size=cfg.eval.batch_size,
-        device=device,
-        timestamps=method is not None and method.backbone.needs_timestamps,
+        context, protocol, ks=cfg.eval.ks, max_len=cfg.data.max_len, batch_size=cfg.eval.batch_size, device=device
     )
 
 
@@ -230,8 +221,9 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
     if isinstance(p.protocol, SampledRanking) and p.protocol.negatives is not None and not cfg.eval.negatives_file:
         negs = p.protocol.negatives
         extra[NEGATIVES_FILE] = lambda path: write_negatives(path, p.split.full, negs)
-    samples = build_samples(cfg, p.split, p.method)  # may refuse the config: before the run folder exists
+    resolve_construction(cfg, p.split, p.method)  # refuse a bad data.samples before the run folder exists
     open_run_dir(run_dir, resolved, extra)
+    samples = build_samples(cfg, p.split, p.method)
     log(f"samples: {samples.name} ({len(samples.spans)} per epoch)")
     settings = TrainSettings(
         epochs=cfg.train.epochs,
@@ -248,7 +240,7 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
     trainer = Trainer(
         p.method,
         samples,
-        evaluator_for(cfg, p.split, "valid", p.protocol, p.device, p.method),
+        evaluator_for(cfg, p.split, "valid", p.protocol, p.device),
         settings,
         run_dir,
         device=p.device,
@@ -256,19 +248,19 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
         progress=progress,
     )
     summary = trainer.fit()
-    return finish(p, run_dir, summary, samples=samples.describe())
+    return finish(p, run_dir, summary)
 
 
-def finish(p: Prepared, run_dir: Path, summary: FitSummary, samples: dict[str, Any] | None = None) -> dict[str, Any]:
+def finish(p: Prepared, run_dir: Path, summary: FitSummary) -> dict[str, Any]:
     """Evaluate the best checkpoint on valid and test; write results.json."""
     ckpt = load_checkpoint(Path(run_dir) / "best.pt", map_location=p.device)
     load_model_state(p.method, ckpt["model"], Path(run_dir) / "best.pt")
     start = time.perf_counter()
-    valid = evaluator_for(p.cfg, p.split, "valid", p.protocol, p.device, p.method).evaluate(p.method)
-    test = evaluator_for(p.cfg, p.split, "test", p.protocol, p.device, p.method).evaluate(p.method)
+    valid = evaluator_for(p.cfg, p.split, "valid", p.protocol, p.device).evaluate(p.method)
+    test = evaluator_for(p.cfg, p.split, "test", p.protocol, p.device).evaluate(p.method)
     results = {
         **run_identity(p.cfg),
-        **({"samples": samples} if samples else {}),
+        "samples": resolve_construction(p.cfg, p.split, p.method).model_dump(),
         "protocol": p.protocol.describe(),
         "valid": valid,
         "test": test,
@@ -305,7 +297,7 @@ def evaluate_run(run_dir: Path, overrides: list[str], split_name: str) -> dict[s
     ckpt = load_checkpoint(best, map_location=p.device)
     load_model_state(p.method, ckpt["model"], best)
     p.method.to(p.device)
-    metrics = evaluator_for(cfg, p.split, split_name, p.protocol, p.device, p.method).evaluate(p.method)
+    metrics = evaluator_for(cfg, p.split, split_name, p.protocol, p.device).evaluate(p.method)
     return {**run_identity(cfg), "split": split_name, "protocol": p.protocol.describe(), split_name: metrics}
 
 

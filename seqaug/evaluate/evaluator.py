@@ -28,7 +28,6 @@ class Evaluator:
         max_len: int,
         batch_size: int = 1024,
         device: torch.device | str = "cpu",
-        timestamps: bool = False,
     ) -> None:
         self.context = context
         self.protocol = protocol
@@ -36,7 +35,6 @@ class Evaluator:
         self.max_len = max_len
         self.batch_size = batch_size
         self.device = torch.device(device)
-        self.timestamps = timestamps
         lengths = np.minimum(context.inputs.lengths, max_len)
         order = np.argsort(lengths, kind="stable")
         self._batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
@@ -61,7 +59,7 @@ class Evaluator:
         targets_np = ctx.targets[users]
         inputs = pad_rows(ctx.inputs, users, self.max_len)
         times = None
-        if self.timestamps:  # aligned with the inputs, for time-aware backbones
+        if getattr(getattr(method, "backbone", None), "needs_timestamps", False):  # time-aware backbones
             assert ctx.inputs.timestamps is not None
             starts, ends = ctx.inputs.offsets[users], ctx.inputs.offsets[users + 1]
             times = torch.from_numpy(left_pad(ctx.inputs.timestamps, starts, ends, self.max_len, inputs.shape[1]))
