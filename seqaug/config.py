@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import typing
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -92,6 +93,11 @@ class ExperimentBase(Section):
     data: DataConfig
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
+    pretrain: Any = Field(
+        None,
+        description="optional first stage: {method: {...}, train: {overrides}}; the main stage starts "
+        "from its best backbone with a fresh optimizer",
+    )
 
     @model_validator(mode="after")
     def _metric_is_computed(self) -> ExperimentBase:
@@ -121,8 +127,22 @@ def _tagged_sections() -> dict[tuple[str, ...], dict[str, type[Section]]]:
     out: dict[tuple[str, ...], dict[str, type[Section]]] = {
         (key,): {n: reg.get(n).params for n in reg.names()} for key, reg in _registries().items()
     }
+    out[("pretrain", "method")] = out[("method",)]
     out[("data", "samples")] = {m.model_fields["name"].default: m for m in samples_models()}
     return out
+
+
+class TrainOverrides(Section):
+    """Keys of ``train`` that a pretraining stage may change."""
+
+    epochs: int | None = Field(None, ge=1)
+    lr: float | None = Field(None, gt=0.0)
+    weight_decay: float | None = Field(None, ge=0.0)
+    patience: int | None = Field(None, ge=1)
+    metric: str | None = None
+    eval_every: int | None = Field(None, ge=1)
+    start_eval: int | None = Field(None, ge=0)
+    grad_clip: float | None = Field(None, gt=0.0)
 
 
 @lru_cache(maxsize=1)
@@ -136,13 +156,32 @@ def experiment_model() -> type[ExperimentBase]:
         __base__=DataConfig,
         samples=(_tagged(samples_models()), Field(default_factory=AutoSamplesParams)),
     )
+    method = _tagged(regs["method"].params_models())
+    pretrain = create_model(
+        "PretrainConfig",
+        __base__=Section,
+        method=(method, Field(default_factory=lambda: {"name": "next_item"})),
+        train=(TrainOverrides, Field(default_factory=TrainOverrides)),
+    )
     return create_model(
         "ExperimentConfig",
         __base__=ExperimentBase,
         data=(data, ...),
         backbone=(_tagged(regs["backbone"].params_models()), ...),
-        method=(_tagged(regs["method"].params_models()), Field(default_factory=lambda: {"name": "next_item"})),
+        method=(method, Field(default_factory=lambda: {"name": "next_item"})),
+        pretrain=(pretrain | None, None),
     )
+
+
+def stage_config(cfg: Any, stage: str) -> Any:
+    """The config of one stage: ``"main"`` or ``"pretrain"`` (method and train overrides)."""
+    if stage == "main":
+        return cfg
+    raw = to_dict(cfg)
+    pre = raw.pop("pretrain")
+    raw["method"] = pre["method"]
+    raw["train"].update({k: v for k, v in pre["train"].items() if v is not None})
+    return validate(raw, "pretrain")
 
 
 # --- loading -------------------------------------------------------------------------
@@ -239,12 +278,17 @@ def format_error(err: ValidationError, raw: dict) -> str:
 
 
 def _fields_at(loc: list[str]) -> list[str]:
+    """Valid keys of the section at ``loc`` (unwrapping ``X | None``)."""
     model: Any = experiment_model()
     for part in loc:
         field = getattr(model, "model_fields", {}).get(part)
-        if field is None or not isinstance(field.annotation, type):
+        if field is None:
             return []
-        model = field.annotation
+        candidates = [field.annotation, *typing.get_args(field.annotation)]
+        models = [c for c in candidates if isinstance(c, type) and issubclass(c, Section)]
+        if len(models) != 1:
+            return []
+        model = models[0]
     return list(getattr(model, "model_fields", {}))
 
 

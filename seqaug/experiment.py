@@ -6,11 +6,9 @@ from __future__ import annotations
 import datetime as _dt
 import platform
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +17,9 @@ import torch
 import yaml
 
 import seqaug
-from seqaug.atomic import atomic_write_json, atomic_write_text
+from seqaug.atomic import atomic_write_json
 from seqaug.backbones import BACKBONES
-from seqaug.config import resolve_data_path, to_dict, validate
+from seqaug.config import resolve_data_path, stage_config, to_dict, validate
 from seqaug.data.constructions import SAMPLES, SampleContext, SamplesParams, check_construction, resolve_samples
 from seqaug.data.filters import drop_short_users, kcore
 from seqaug.data.negatives import NegativeSampler
@@ -39,9 +37,11 @@ from seqaug.evaluate.protocols import (
 )
 from seqaug.methods import METHODS, Method, MethodContext
 from seqaug.train.checkpoint import load_checkpoint, load_model_state
+from seqaug.train.run_folder import open_run_dir
 from seqaug.train.trainer import FitSummary, Trainer, TrainSettings
 
 NEGATIVES_FILE = "negatives.txt"
+FINAL_ROUND = -1  # evaluation round of the final valid/test evaluation (sampled-random draws)
 
 
 def load_split(cfg: Any) -> LeaveOneOutSplit:
@@ -149,50 +149,11 @@ def evaluator_for(cfg: Any, split: LeaveOneOutSplit, which: str, protocol: Proto
     )
 
 
-# --- run folders -----------------------------------------------------------------------
-def _diff(a: Any, b: Any, prefix: str = "") -> list[str]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        out: list[str] = []
-        for k in sorted(set(a) | set(b)):
-            out += _diff(a.get(k), b.get(k), f"{prefix}{k}.")
-        return out
-    return [] if a == b else [f"{prefix[:-1]}: {a!r} → {b!r}"]
-
-
-def open_run_dir(out: Path, resolved: dict, extra_files: dict[str, Callable[[Path], None]]) -> bool:
-    """Create ``out`` atomically with ``config.yaml`` (True) or accept an existing run
-    with the same config for resuming (False)."""
-    out = Path(out)
-    if out.exists():
-        cfg_path = out / "config.yaml"
-        if not cfg_path.exists():
-            raise SeqaugError(f"{out}: exists and is not a seqaug run folder (no config.yaml); choose another --out")
-        saved = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-        changes = _diff(saved, resolved)
-        if changes:
-            raise SeqaugError(
-                f"{out}: a run with a different config is there ({'; '.join(changes[:3])}); "
-                "choose another --out or delete it"
-            )
-        return False
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        atomic_write_text(tmp / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
-        for name, write in extra_files.items():
-            write(tmp / name)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return True
-
-
 @dataclass
 class Prepared:
     cfg: Any
     split: LeaveOneOutSplit
-    method: Method
+    method: Any  # Method
     protocol: Protocol
     device: torch.device
 
@@ -209,20 +170,45 @@ def prepare(cfg: Any, run_dir: Path | None = None) -> Prepared:
 
 
 def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progress: bool = False) -> dict[str, Any]:
-    """Train (or resume) ``cfg`` in ``run_dir``; returns and writes ``results.json``."""
+    """Train (or resume) ``cfg`` in ``run_dir``; returns and writes ``results.json``.
+
+    With a ``pretrain`` section the run has two stages: ``run_dir/pretrain`` trains the
+    pretraining method (its own checkpoints and results), then the main stage starts from
+    its best backbone weights with a fresh optimizer (BASRec's two-stage recipe).
+    """
     cfg = _resolved(cfg)
     resolved = to_dict(cfg)
-    if (Path(run_dir) / "results.json").exists() and (Path(run_dir) / "config.yaml").exists():
+    run_dir = Path(run_dir)
+    if (run_dir / "results.json").exists() and (run_dir / "config.yaml").exists():
         open_run_dir(run_dir, resolved, {})  # same config or error
         log(f"{run_dir}: already finished; results.json is up to date")
-        return yaml.safe_load((Path(run_dir) / "results.json").read_text())
+        return yaml.safe_load((run_dir / "results.json").read_text())
     p = prepare(cfg, run_dir)
+    pre = replace(p, cfg=stage_config(cfg, "pretrain"), method=None) if cfg.pretrain is not None else None
+    if pre is not None:
+        pre.method = build_method(pre.cfg, p.split)  # fails early on an invalid combination
     extra: dict[str, Callable[[Path], None]] = {}
     if isinstance(p.protocol, SampledRanking) and p.protocol.negatives is not None and not cfg.eval.negatives_file:
         negs = p.protocol.negatives
         extra[NEGATIVES_FILE] = lambda path: write_negatives(path, p.split.full, negs)
-    resolve_construction(cfg, p.split, p.method)  # refuse a bad data.samples before the run folder exists
+    for stage in (pre, p):  # refuse a bad data.samples before the run folder exists
+        if stage is not None:
+            resolve_construction(stage.cfg, stage.split, stage.method)
     open_run_dir(run_dir, resolved, extra)
+    if pre is not None:
+        pre_dir = run_dir / "pretrain"
+        if not (pre_dir / "results.json").exists():
+            log("stage 1/2: pretrain")
+            pre_dir.mkdir(exist_ok=True)
+            finish(pre, pre_dir, fit_stage(pre, pre_dir, log=log, progress=progress))
+        transfer_backbone(pre_dir / "best.pt", p.method)
+        log("stage 2/2: main")
+    return finish(p, run_dir, fit_stage(p, run_dir, log=log, progress=progress))
+
+
+def fit_stage(p: Prepared, stage_dir: Path, *, log: Callable[[str], None], progress: bool) -> FitSummary:
+    """One training stage in ``stage_dir`` (resumes from its ``last.pt``)."""
+    cfg = p.cfg
     samples = build_samples(cfg, p.split, p.method)
     log(f"samples: {samples.name} ({len(samples.spans)} per epoch)")
     settings = TrainSettings(
@@ -242,13 +228,21 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
         samples,
         evaluator_for(cfg, p.split, "valid", p.protocol, p.device),
         settings,
-        run_dir,
+        stage_dir,
         device=p.device,
         log=log,
         progress=progress,
     )
-    summary = trainer.fit()
-    return finish(p, run_dir, summary)
+    return trainer.fit()
+
+
+def transfer_backbone(checkpoint: Path, method: Method) -> None:
+    """Load the ``backbone.*`` weights of a finished stage into ``method.backbone``."""
+    state = load_checkpoint(checkpoint)["model"]
+    sub = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
+    if not sub:
+        raise SeqaugError(f"{checkpoint}: no backbone weights to start the main stage from")
+    load_model_state(method.backbone, sub, checkpoint)
 
 
 def finish(p: Prepared, run_dir: Path, summary: FitSummary) -> dict[str, Any]:
@@ -256,8 +250,8 @@ def finish(p: Prepared, run_dir: Path, summary: FitSummary) -> dict[str, Any]:
     ckpt = load_checkpoint(Path(run_dir) / "best.pt", map_location=p.device)
     load_model_state(p.method, ckpt["model"], Path(run_dir) / "best.pt")
     start = time.perf_counter()
-    valid = evaluator_for(p.cfg, p.split, "valid", p.protocol, p.device).evaluate(p.method)
-    test = evaluator_for(p.cfg, p.split, "test", p.protocol, p.device).evaluate(p.method)
+    valid = evaluator_for(p.cfg, p.split, "valid", p.protocol, p.device).evaluate(p.method, FINAL_ROUND)
+    test = evaluator_for(p.cfg, p.split, "test", p.protocol, p.device).evaluate(p.method, FINAL_ROUND)
     results = {
         **run_identity(p.cfg),
         "samples": resolve_construction(p.cfg, p.split, p.method).model_dump(),
@@ -297,7 +291,7 @@ def evaluate_run(run_dir: Path, overrides: list[str], split_name: str) -> dict[s
     ckpt = load_checkpoint(best, map_location=p.device)
     load_model_state(p.method, ckpt["model"], best)
     p.method.to(p.device)
-    metrics = evaluator_for(cfg, p.split, split_name, p.protocol, p.device).evaluate(p.method)
+    metrics = evaluator_for(cfg, p.split, split_name, p.protocol, p.device).evaluate(p.method, FINAL_ROUND)
     return {**run_identity(cfg), "split": split_name, "protocol": p.protocol.describe(), split_name: metrics}
 
 

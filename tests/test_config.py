@@ -36,7 +36,7 @@ def test_defaults_and_sections(tmp_path: Path) -> None:
         ({"eval": {"protocol": "sampled"}}, "eval.protocol: Input should be 'full', 'sampled-fixed' or"),
         ({"data": {"format": "json"}}, "data.format: Input should be 'auto', 's3rec'"),
         ({"train": {"device": "tpu"}}, "train.device: 'tpu' is not a device; valid choices"),
-        ({"trian": {"epochs": 3}}, "trian: unknown key; valid keys: name, data, train, eval, backbone, method"),
+        ({"trian": {"epochs": 3}}, "trian: unknown key; valid keys: name, data, train, eval, pretrain, backbone"),
         ({"data": {"samples": {"name": "clozee"}}}, "data.samples: Input tag 'clozee' found using 'name' does not"),
         (
             {"data": {"samples": {"name": "window", "width": 3}}},
@@ -49,6 +49,7 @@ def test_defaults_and_sections(tmp_path: Path) -> None:
         ),
         ({"backbone": {"name": "sasrec", "flavour": "pre"}}, "backbone.flavour: Input should be 's3rec' or 'kang'"),
         ({"backbone": {"name": "fmlprec", "filter": "past"}}, "backbone.filter: Input should be 'global' or 'causal'"),
+        ({"pretrain": {"method": {"name": "next_item", "los": "ce"}}}, "pretrain.method.los: unknown key; valid keys"),
     ],
 )
 def test_errors_name_key_and_choices(tmp_path: Path, patch: dict, expected: str) -> None:

@@ -40,13 +40,17 @@ class Evaluator:
         self._batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
     @torch.no_grad()
-    def evaluate(self, method: Method) -> dict[str, float]:
-        """Metrics (``hr@k``, ``ndcg@k``, ``mrr``) averaged over all users."""
+    def evaluate(self, method: Method, round: int = 0) -> dict[str, float]:
+        """Metrics (``hr@k``, ``ndcg@k``, ``mrr``) averaged over all users.
+
+        ``round`` (the epoch during training) seeds the redrawn negatives of
+        ``sampled-random``, so a resumed run draws what an uninterrupted one would.
+        """
         was_training = method.training
         method.eval()
         try:
             if isinstance(self.protocol, SampledRanking):
-                self.protocol.start()
+                self.protocol.start(round, self.context.name)
             acc = MetricAccumulator(self.ks)
             for users in self._batches:
                 acc.add(self._ranks(method, users).cpu())

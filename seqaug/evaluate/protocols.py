@@ -69,7 +69,6 @@ class SampledRanking:
     seed: int
     name: str = "sampled-fixed"
     source: str | None = None
-    calls: int = 0
 
     def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name, "num_negatives": self.num_negatives, "seed": self.seed}
@@ -77,10 +76,10 @@ class SampledRanking:
             out["negatives_file"] = self.source
         return out
 
-    def start(self) -> None:
-        """Called once per evaluation pass: redraws negatives for ``sampled-random``."""
-        self.calls += 1
-        self._rng = np.random.default_rng([self.seed, self.calls])
+    def start(self, round: int, context: str) -> None:
+        """Called once per evaluation pass: the draws of ``sampled-random`` depend only on
+        (seed, round, valid/test), never on how many evaluations ran before."""
+        self._rng = np.random.default_rng([self.seed, round + 2, 0 if context == "valid" else 1])
 
     def candidates(self, users: np.ndarray, targets: np.ndarray) -> torch.Tensor:
         if self.negatives is not None:

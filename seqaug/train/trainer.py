@@ -110,6 +110,8 @@ class Trainer:
         resumed = self._resume() if self.last_path.exists() else None
         if resumed is not None:
             self.log(f"resuming from epoch {resumed} ({self.last_path})")
+        else:  # a fresh stage starts from the same RNG state however it was reached
+            torch.manual_seed(self.s.seed)
         while self.epoch < self.s.epochs and not self.stopped:
             record = self._train_epoch()
             if self._due_for_eval():
@@ -176,7 +178,7 @@ class Trainer:
     def _validate(self) -> dict:
         assert self.evaluator is not None
         start = time.perf_counter()
-        metrics = self.evaluator.evaluate(self.method)
+        metrics = self.evaluator.evaluate(self.method, self.epoch)
         seconds = time.perf_counter() - start
         self.eval_seconds += seconds
         if self.s.metric not in metrics:

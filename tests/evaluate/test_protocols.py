@@ -99,10 +99,10 @@ def test_sampled_random_redraws_each_call_but_is_seeded(synthetic) -> None:
     make = lambda: SampledRanking(None, NegativeSampler(sp.full, sp.num_items), 20, seed=4, name="sampled-random")  # noqa: E731
     a, b = make(), make()
     users, targets = np.arange(5), sp.test.targets[:5]
-    a.start(), b.start()
+    a.start(0, "test"), b.start(0, "test")
     first_a, first_b = a.candidates(users, targets), b.candidates(users, targets)
     assert torch.equal(first_a, first_b)
-    a.start()
+    a.start(1, "test")
     assert not torch.equal(a.candidates(users, targets), first_a)
     seen = NegativeSampler(sp.full, sp.num_items).contains(users[:, None], first_a[:, 1:].numpy())
     assert not seen.any()

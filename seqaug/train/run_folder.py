@@ -1,0 +1,52 @@
+"""Run folders: created atomically with config.yaml, reopened only by the same config."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seqaug.atomic import atomic_write_text
+from seqaug.errors import SeqaugError
+
+
+def _diff(a: Any, b: Any, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for k in sorted(set(a) | set(b)):
+            out += _diff(a.get(k), b.get(k), f"{prefix}{k}.")
+        return out
+    return [] if a == b else [f"{prefix[:-1]}: {a!r} → {b!r}"]
+
+
+def open_run_dir(out: Path, resolved: dict, extra_files: dict[str, Callable[[Path], None]]) -> bool:
+    """Create ``out`` atomically with ``config.yaml`` (True) or accept an existing run
+    with the same config for resuming (False)."""
+    out = Path(out)
+    if out.exists():
+        cfg_path = out / "config.yaml"
+        if not cfg_path.exists():
+            raise SeqaugError(f"{out}: exists and is not a seqaug run folder (no config.yaml); choose another --out")
+        saved = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+        changes = _diff(saved, resolved)
+        if changes:
+            raise SeqaugError(
+                f"{out}: a run with a different config is there ({'; '.join(changes[:3])}); "
+                "choose another --out or delete it"
+            )
+        return False
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        atomic_write_text(tmp / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
+        for name, write in extra_files.items():
+            write(tmp / name)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return True
