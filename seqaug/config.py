@@ -37,6 +37,16 @@ class DataConfig(Section):
     user_col: str = "user"
     item_col: str = "item"
     time_col: str | None = "timestamp"
+    train_fraction: float = Field(1.0, description="train on this fraction of users; evaluation uses all (CoSeRec)")
+    train_fraction_pick: Literal["first", "random"] = Field("first", description="first users (reference) or random")
+    train_fraction_seed: int = 0
+
+    @field_validator("train_fraction")
+    @classmethod
+    def _fraction(cls, v: float) -> float:
+        if not 0.0 < v <= 1.0:
+            raise ValueError(f"{v} is not a fraction of users; valid range: (0, 1]")
+        return v
 
 
 class TrainConfig(Section):
@@ -79,6 +89,15 @@ class EvalConfig(Section):
     num_negatives: int = Field(99, ge=1)
     negatives_seed: int = 12345
     batch_size: int = Field(256, ge=1)
+    test_noise_ratio: float = Field(0.0, description="insert floor(ratio * n) random unseen items into test inputs")
+    test_noise_seed: int = 0
+
+    @field_validator("test_noise_ratio")
+    @classmethod
+    def _noise(cls, v: float) -> float:
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"{v} is not a noise ratio; valid range: [0, 1]")
+        return v
 
     @field_validator("ks")
     @classmethod

@@ -21,13 +21,16 @@ from seqaug.atomic import atomic_write_json
 from seqaug.backbones import BACKBONES
 from seqaug.config import resolve_data_path, stage_config, to_dict, validate
 from seqaug.data.constructions import SAMPLES, SampleContext, SamplesParams, check_construction, resolve_samples
+from seqaug.data.corpus import SequenceCorpus
 from seqaug.data.filters import drop_short_users, kcore
+from seqaug.data.fractions import training_users
 from seqaug.data.negatives import NegativeSampler
 from seqaug.data.readers import read_corpus
 from seqaug.data.samples import SpanSamples
 from seqaug.data.split import MIN_LENGTH, LeaveOneOutSplit, leave_one_out
 from seqaug.errors import ConfigError, SeqaugError
 from seqaug.evaluate.evaluator import Evaluator, Protocol
+from seqaug.evaluate.noise import inject_test_noise
 from seqaug.evaluate.protocols import (
     FullRanking,
     SampledRanking,
@@ -69,6 +72,20 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def train_users(cfg: Any, split: LeaveOneOutSplit) -> np.ndarray | None:
+    """Indices of the users trained on (``data.train_fraction``), or None for all."""
+    d = cfg.data
+    if d.train_fraction >= 1.0:
+        return None
+    return training_users(split.train.num_users, d.train_fraction, d.train_fraction_pick, d.train_fraction_seed)
+
+
+def train_view(cfg: Any, split: LeaveOneOutSplit) -> SequenceCorpus:
+    """What methods fit on and train with: ``split.train``, restricted to the trained users."""
+    users = train_users(cfg, split)
+    return split.train if users is None else split.train.select_users(users)
+
+
 def build_method(cfg: Any, split: LeaveOneOutSplit) -> Method:
     """Seeded model construction: the same config and seed give the same weights."""
     seed_everything(cfg.train.seed)
@@ -78,7 +95,7 @@ def build_method(cfg: Any, split: LeaveOneOutSplit) -> Method:
         return backbone_entry.build(cfg.backbone, num_items=split.num_items, max_len=cfg.data.max_len)
 
     ctx = MethodContext(
-        train=split.train,
+        train=train_view(cfg, split),
         num_items=split.num_items,
         max_len=cfg.data.max_len,
         make_backbone=make_backbone,
@@ -111,9 +128,12 @@ def resolve_construction(cfg: Any, split: LeaveOneOutSplit, method: Method) -> S
 def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SpanSamples:
     params = resolve_construction(cfg, split, method)
     history = split.full if cfg.data.neg_exclude == "full" else split.train
+    users = train_users(cfg, split)
+    if users is not None:  # user indices of the subset corpora stay aligned
+        history = history.select_users(users)
     negatives = NegativeSampler(history, split.num_items) if method.needs_negatives else None
     ctx = SampleContext(
-        train=split.train,
+        train=train_view(cfg, split),
         negatives=negatives,
         max_len=cfg.data.max_len,
         batch_size=cfg.train.batch_size,
@@ -144,6 +164,8 @@ def build_protocol(cfg: Any, split: LeaveOneOutSplit, run_dir: Path | None) -> P
 
 def evaluator_for(cfg: Any, split: LeaveOneOutSplit, which: str, protocol: Protocol, device: torch.device) -> Evaluator:
     context = split.valid if which == "valid" else split.test
+    if which == "test" and cfg.eval.test_noise_ratio > 0:
+        context = inject_test_noise(context, split.full, cfg.eval.test_noise_ratio, cfg.eval.test_noise_seed)
     return Evaluator(
         context, protocol, ks=cfg.eval.ks, max_len=cfg.data.max_len, batch_size=cfg.eval.batch_size, device=device
     )

@@ -73,7 +73,7 @@ class ClozeSamples(SpanSamples):
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "mask_prob": self.mask_prob, "last_item_copy": self.last_item_copy}
 
-    def batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
+    def span_batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
         """inputs [B, W] with mask tokens, targets/negatives [B, W] (0 where not masked)."""
         ends = self.spans.ends[idx]
         items = left_pad(self.train.items, self.spans.starts[idx], ends, self.max_len)

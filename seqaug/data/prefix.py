@@ -35,7 +35,7 @@ class PrefixSamples(SpanSamples):
     def make_spans(self, train: SequenceCorpus) -> Spans:
         return prefix_spans(train)
 
-    def batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
+    def span_batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
         """inputs [B, W], targets [B], negatives [B]."""
         starts, ends = self.spans.starts[idx], self.spans.ends[idx]
         inputs = left_pad(self.train.items, starts, ends - 1, self.max_len)

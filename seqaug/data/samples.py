@@ -40,7 +40,7 @@ class Spans:
 class SpanSamples:
     """Shared plumbing of every construction: epoch order, negatives, timestamps.
 
-    Subclasses implement ``make_spans(train)`` and ``batch(idx, rng)`` for span indices.
+    Subclasses implement ``make_spans(train)`` and ``span_batch(idx, rng)`` for span indices.
     ``timestamps=True`` adds ``SeqBatch.timestamps`` aligned with ``inputs`` (for
     time-aware backbones); the train view must then carry timestamps.
     """
@@ -85,9 +85,10 @@ class SpanSamples:
         else:
             order = random_order(len(self.spans), self.batch_size, rng)
         for idx in order:
-            yield self.batch(idx, rng)
+            yield self.span_batch(idx, rng)
 
-    def batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
+    def span_batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
+        """The batch of spans ``idx`` (indices into ``self.spans``)."""
         raise NotImplementedError
 
     def describe(self) -> dict[str, object]:
@@ -131,10 +132,14 @@ class Seq2SeqSamples(SpanSamples):
     name = "seq2seq"
 
     def make_spans(self, train: SequenceCorpus) -> Spans:
-        users = np.flatnonzero(train.lengths >= 2)
-        return Spans(users, train.offsets[users], train.offsets[users + 1])
+        self.users = np.flatnonzero(train.lengths >= 2)  # users with at least one target
+        return Spans(self.users, train.offsets[self.users], train.offsets[self.users + 1])
 
-    def batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
+    def batch(self, users: np.ndarray, rng: np.random.Generator) -> SeqBatch:
+        """The batch of corpus rows ``users`` (each must be in ``self.users``)."""
+        return self.span_batch(np.searchsorted(self.users, users), rng)
+
+    def span_batch(self, idx: np.ndarray, rng: np.random.Generator) -> SeqBatch:
         """Inputs ``span[:-1]``, targets ``span[1:]`` [B, W], one negative per target slot."""
         starts, ends = self.spans.starts[idx], self.spans.ends[idx]
         inputs = left_pad(self.train.items, starts, ends - 1, self.max_len)

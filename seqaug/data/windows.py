@@ -16,7 +16,7 @@ import numpy as np
 
 from seqaug.data.corpus import SequenceCorpus, segment_rows
 from seqaug.data.negatives import NegativeSampler
-from seqaug.data.samples import Seq2SeqSamples, Spans
+from seqaug.data.samples import Seq2SeqSamples, Spans, SpanSamples
 
 
 def window_spans(train: SequenceCorpus, length: int, stride: int, keep_full: bool = False) -> Spans:
@@ -41,7 +41,7 @@ def window_spans(train: SequenceCorpus, length: int, stride: int, keep_full: boo
     return Spans(owners, starts, ends)
 
 
-class WindowSamples(Seq2SeqSamples):
+class WindowSamples(SpanSamples):
     """Seq2seq samples over sliding windows instead of whole sequences.
 
     ``common``: the ``SpanSamples`` keywords (max_len, batch_size, length_bucketing, timestamps).
@@ -64,6 +64,8 @@ class WindowSamples(Seq2SeqSamples):
 
     def make_spans(self, train: SequenceCorpus) -> Spans:
         return window_spans(train, self.length, self.stride, self.keep_full)
+
+    span_batch = Seq2SeqSamples.span_batch  # inputs window[:-1], targets window[1:]
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "length": self.length, "stride": self.stride, "keep_full": self.keep_full}

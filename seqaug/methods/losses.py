@@ -41,3 +41,28 @@ def next_item_loss(
         raise ValueError("BCE needs negatives")
     pos, neg = embedding(torch.cat([tgt, negatives[slot]])).chunk(2)
     return bce_pos_neg(h_sel, pos, neg)
+
+
+def nt_xent(
+    z1: torch.Tensor,  # [B, F] view-1 representations
+    z2: torch.Tensor,  # [B, F] view-2 representations
+    temperature: float = 1.0,
+    similarity: str = "dot",
+) -> torch.Tensor:
+    """NT-Xent over a batch of view pairs (SimCLR; CL4SRec, Xie et al. 2022; CoSeRec Eq. 13).
+
+    Row i of view 1 is scored against all 2B-1 other representations (its positive is row i
+    of view 2) and symmetrically; cross-entropy averaged over the 2B rows. ``similarity``:
+    ``"dot"`` (the CoSeRec code, unnormalised) or ``"cosine"``.
+    """
+    if similarity == "cosine":
+        z1, z2 = F.normalize(z1, dim=-1), F.normalize(z2, dim=-1)
+    elif similarity != "dot":
+        raise ValueError(f"similarity {similarity!r}: valid choices: dot, cosine")
+    b = z1.shape[0]
+    z = torch.cat([z1, z2])  # [2B, F]
+    logits = (z @ z.T) / temperature
+    self_pair = torch.eye(2 * b, dtype=torch.bool, device=z.device)
+    logits = logits.masked_fill(self_pair, -torch.inf)
+    positives = torch.cat([torch.arange(b, 2 * b), torch.arange(b)]).to(z.device)
+    return F.cross_entropy(logits, positives)

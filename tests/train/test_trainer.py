@@ -38,35 +38,47 @@ class Interrupt(Exception):
     pass
 
 
-def test_resume_after_mid_epoch_interrupt_matches_uninterrupted(
-    synthetic_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cfg = tiny_config(synthetic_file, train={"epochs": 5}, backbone={"dropout": 0.3})
-    full = run(cfg, tmp_path / "full")
-    # Kill in the middle of epoch 3: after a few optimizer steps of that epoch.
+ORIGINAL_EPOCH = Trainer._train_epoch
+
+
+def interrupt_during_epoch(monkeypatch: pytest.MonkeyPatch, epoch: int, call: int = 3) -> None:
+    """Make the next run raise :class:`Interrupt` at the ``call``-th loss of ``epoch``; undo
+    with ``monkeypatch.setattr(Trainer, "_train_epoch", ORIGINAL_EPOCH)``."""
     calls = {"n": 0}
-    original = Trainer._train_epoch
 
     def dying_epoch(self: Trainer) -> dict:
-        if self.epoch == 3:
+        if self.epoch == epoch:
             orig_loss = self.method.loss
 
             def loss(batch):
                 calls["n"] += 1
-                if calls["n"] == 3:
+                if calls["n"] == call:
                     raise Interrupt
                 return orig_loss(batch)
 
             monkeypatch.setattr(self.method, "loss", loss)
-        return original(self)
+        return ORIGINAL_EPOCH(self)
 
     monkeypatch.setattr(Trainer, "_train_epoch", dying_epoch)
+
+
+def assert_resume_matches(cfg: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: int = 3) -> None:
+    """A run killed in ``epoch`` and resumed from last.pt ends exactly like an uninterrupted one."""
+    full = run(cfg, tmp_path / "full")
+    interrupt_during_epoch(monkeypatch, epoch)  # after a few optimizer steps of that epoch
     with pytest.raises(Interrupt):
         run(cfg, tmp_path / "resumed")
-    assert load_checkpoint(tmp_path / "resumed" / "last.pt")["meta"]["epoch"] == 3
-    monkeypatch.setattr(Trainer, "_train_epoch", original)
+    assert load_checkpoint(tmp_path / "resumed" / "last.pt")["meta"]["epoch"] == epoch
+    monkeypatch.setattr(Trainer, "_train_epoch", ORIGINAL_EPOCH)
     resumed = run(cfg, tmp_path / "resumed")
     assert resumed["test"] == full["test"] and resumed["valid"] == full["valid"]
+
+
+def test_resume_after_mid_epoch_interrupt_matches_uninterrupted(
+    synthetic_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tiny_config(synthetic_file, train={"epochs": 5}, backbone={"dropout": 0.3})
+    assert_resume_matches(cfg, tmp_path, monkeypatch)
     lines = (tmp_path / "resumed" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["epoch"] for x in lines] == [0, 1, 2, 3, 4]
 
