@@ -16,18 +16,15 @@ Usage: python benchmarks/speed_backbones.py --data-dir ../shared/data [--epochs 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from speed_core import environment, write_json  # benchmarks/ is on sys.path when run as a script
 from torch.utils.flop_counter import FlopCounterMode
 
-import seqaug
 from seqaug import experiment
 from seqaug.config import validate
 
@@ -146,16 +143,8 @@ def main() -> None:
             f"{label:18s} {len(run.samples.spans):9d} {sec:8.2f} {sec / base:8.2f} {run.tokens:10d} "
             f"{flops / 1e9:8.1f} {fr}"
         )
-    results.update(
-        threads=torch.get_num_threads(),
-        torch=torch.__version__,
-        seqaug=seqaug.__version__,
-        machine=f"{platform.node()} {platform.processor() or platform.machine()}",
-        date=time.strftime("%Y-%m-%d"),
-    )
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    results.update(environment())
+    write_json(args.out, results)
 
 
 if __name__ == "__main__":
