@@ -70,6 +70,23 @@ def time_epochs(model: NextItem, samples: Seq2SeqSamples, epochs: int, fused: bo
     return times
 
 
+def environment() -> dict[str, object]:
+    """Threads, versions, machine and date, recorded with every benchmark's figures."""
+    return {
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "seqaug": seqaug.__version__,
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def write_json(path: str | Path, results: dict) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", required=True)
@@ -132,17 +149,9 @@ def main() -> None:
         f"(runs {[round(t, 2) for t in eval_times]})"
     )
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    results.update(
-        threads=torch.get_num_threads(),
-        torch=torch.__version__,
-        seqaug=seqaug.__version__,
-        machine=f"{platform.node()} {platform.processor() or platform.machine()}",
-        date=time.strftime("%Y-%m-%d"),
-    )
+    results.update(environment())
     print(f"peak RSS {results['peak_rss_mb']} MB, threads {results['threads']}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_json(args.out, results)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Experiment configuration: YAML (safe_load) + ``--set a.b=v`` overrides, validated by
 pydantic. Sections ``data``, ``backbone``, ``method``, ``train``, ``eval`` (DESIGN.md,
-"Config shape"); the ``backbone`` and ``method`` sections are validated against the
-schema their ``name`` selects in the registry. Every error names the key and the valid
-choices in one line.
+"Config shape"); the ``backbone`` and ``method`` sections (and ``data.samples``, the
+training-sample construction) are validated against the schema their ``name`` selects
+in the registry. Every error names the key and the valid choices in one line.
 """
 
 from __future__ import annotations
@@ -144,6 +144,18 @@ def _registries() -> dict[str, Registry]:
     return {"backbone": BACKBONES, "method": METHODS}
 
 
+def _tagged_sections() -> dict[tuple[str, ...], dict[str, type[Section]]]:
+    """Config paths validated as tagged unions → {tag: schema}."""
+    from seqaug.data.constructions import samples_models
+
+    out: dict[tuple[str, ...], dict[str, type[Section]]] = {
+        (key,): {n: reg.get(n).params for n in reg.names()} for key, reg in _registries().items()
+    }
+    out[("pretrain", "method")] = out[("method",)]
+    out[("data", "samples")] = {m.model_fields["name"].default: m for m in samples_models()}
+    return out
+
+
 class TrainOverrides(Section):
     """Keys of ``train`` that a pretraining stage may change."""
 
@@ -159,20 +171,28 @@ class TrainOverrides(Section):
 
 @lru_cache(maxsize=1)
 def experiment_model() -> type[ExperimentBase]:
-    """The full schema, built once every backbone and method has registered."""
+    """The full schema, built once every backbone, method and sample construction has registered."""
+    from seqaug.data.constructions import AutoSamplesParams, samples_models
+
     regs = _registries()
+    data = create_model(
+        "DataConfig",
+        __base__=DataConfig,
+        samples=(_tagged(samples_models()), Field(default_factory=AutoSamplesParams)),
+    )
     method = _tagged(regs["method"].params_models())
     pretrain = create_model(
         "PretrainConfig",
         __base__=Section,
-        method=(method, Field(default_factory=lambda: {"name": "next_item"})),
+        method=(method, Field(default_factory=lambda: {"name": "next_item"}, validate_default=True)),
         train=(TrainOverrides, Field(default_factory=TrainOverrides)),
     )
     return create_model(
         "ExperimentConfig",
         __base__=ExperimentBase,
+        data=(data, ...),
         backbone=(_tagged(regs["backbone"].params_models()), ...),
-        method=(method, Field(default_factory=lambda: {"name": "next_item"})),
+        method=(method, Field(default_factory=lambda: {"name": "next_item"}, validate_default=True)),
         pretrain=(pretrain | None, None),
     )
 
@@ -259,11 +279,13 @@ def to_dict(config: Any) -> dict:
 def format_error(err: ValidationError, raw: dict) -> str:
     first = err.errors()[0]
     loc = [str(x) for x in first["loc"]]
-    regs = _registries()
-    if len(loc) > 1 and loc[0] in regs and loc[1] in regs[loc[0]].names():
-        tag = loc.pop(1)
-        fields = list(regs[loc[0]].get(tag).params.model_fields)
-    else:
+    fields = None
+    for path, schemas in _tagged_sections().items():
+        n = len(path)
+        if len(loc) > n and tuple(loc[:n]) == path and loc[n] in schemas:
+            fields = list(schemas[loc.pop(n)].model_fields)
+            break
+    if fields is None:
         fields = _fields_at(loc[:-1])
     key = ".".join(loc) if loc else "(top level)"
     kind = first["type"]

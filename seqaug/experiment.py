@@ -20,12 +20,13 @@ import seqaug
 from seqaug.atomic import atomic_write_json
 from seqaug.backbones import BACKBONES
 from seqaug.config import resolve_data_path, stage_config, to_dict, validate
+from seqaug.data.constructions import SAMPLES, SampleContext, SamplesParams, check_construction, resolve_samples
 from seqaug.data.corpus import SequenceCorpus
 from seqaug.data.filters import drop_short_users, kcore
 from seqaug.data.fractions import training_users
 from seqaug.data.negatives import NegativeSampler
 from seqaug.data.readers import read_corpus
-from seqaug.data.samples import Seq2SeqSamples
+from seqaug.data.samples import SpanSamples
 from seqaug.data.split import MIN_LENGTH, LeaveOneOutSplit, leave_one_out
 from seqaug.errors import ConfigError, SeqaugError
 from seqaug.evaluate.evaluator import Evaluator, Protocol
@@ -103,20 +104,44 @@ def build_method(cfg: Any, split: LeaveOneOutSplit) -> Method:
     return METHODS.get(cfg.method.name).build(cfg.method, ctx)
 
 
-def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> Seq2SeqSamples:
+def resolve_construction(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SamplesParams:
+    """The ``data.samples`` construction (``auto`` → the backbone's preferred one); a one-line
+    ConfigError when it would leak the target, mismatch the scoring or lack timestamps."""
+    backbone = method.backbone
+    params = resolve_samples(cfg.data.samples, backbone.preferred_samples)
+    check_construction(
+        params,
+        backbone=cfg.backbone.name,
+        causal=backbone.causal,
+        mask_token=backbone.predict_with_mask_token,
+        method=cfg.method.name,
+        accepted=method.accepts_samples,
+    )
+    if backbone.needs_timestamps and split.train.timestamps is None:
+        raise ConfigError(
+            f"backbone {cfg.backbone.name!r} needs per-item timestamps but {cfg.data.path} has none; "
+            "use a format with a time column (presplit, recbole, table)"
+        )
+    return params
+
+
+def build_samples(cfg: Any, split: LeaveOneOutSplit, method: Method) -> SpanSamples:
+    params = resolve_construction(cfg, split, method)
     history = split.full if cfg.data.neg_exclude == "full" else split.train
     users = train_users(cfg, split)
     if users is not None:  # user indices of the subset corpora stay aligned
         history = history.select_users(users)
     negatives = NegativeSampler(history, split.num_items) if method.needs_negatives else None
-    return Seq2SeqSamples(
-        train_view(cfg, split),
-        negatives,
+    ctx = SampleContext(
+        train=train_view(cfg, split),
+        negatives=negatives,
         max_len=cfg.data.max_len,
         batch_size=cfg.train.batch_size,
         length_bucketing=cfg.train.length_bucketing,
         slot_weighting=cfg.train.slot_weighting,
+        timestamps=method.backbone.needs_timestamps,
     )
+    return SAMPLES.get(params.name).build(params, ctx)
 
 
 def build_protocol(cfg: Any, split: LeaveOneOutSplit, run_dir: Path | None) -> Protocol:
@@ -189,6 +214,9 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
     if isinstance(p.protocol, SampledRanking) and p.protocol.negatives is not None and not cfg.eval.negatives_file:
         negs = p.protocol.negatives
         extra[NEGATIVES_FILE] = lambda path: write_negatives(path, p.split.full, negs)
+    for stage in (pre, p):  # refuse a bad data.samples before the run folder exists
+        if stage is not None:
+            resolve_construction(stage.cfg, stage.split, stage.method)
     open_run_dir(run_dir, resolved, extra)
     if pre is not None:
         pre_dir = run_dir / "pretrain"
@@ -204,6 +232,8 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
 def fit_stage(p: Prepared, stage_dir: Path, *, log: Callable[[str], None], progress: bool) -> FitSummary:
     """One training stage in ``stage_dir`` (resumes from its ``last.pt``)."""
     cfg = p.cfg
+    samples = build_samples(cfg, p.split, p.method)
+    log(f"samples: {samples.name} ({len(samples.spans)} per epoch)")
     settings = TrainSettings(
         epochs=cfg.train.epochs,
         lr=cfg.train.lr,
@@ -218,7 +248,7 @@ def fit_stage(p: Prepared, stage_dir: Path, *, log: Callable[[str], None], progr
     )
     trainer = Trainer(
         p.method,
-        build_samples(cfg, p.split, p.method),
+        samples,
         evaluator_for(cfg, p.split, "valid", p.protocol, p.device),
         settings,
         stage_dir,
@@ -247,6 +277,7 @@ def finish(p: Prepared, run_dir: Path, summary: FitSummary) -> dict[str, Any]:
     test = evaluator_for(p.cfg, p.split, "test", p.protocol, p.device).evaluate(p.method, FINAL_ROUND)
     results = {
         **run_identity(p.cfg),
+        "samples": resolve_construction(p.cfg, p.split, p.method).model_dump(),
         "protocol": p.protocol.describe(),
         "valid": valid,
         "test": test,

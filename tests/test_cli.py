@@ -18,7 +18,8 @@ from tests.conftest import ROOT, tiny_config
 
 def cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k != "SEQAUG_DATA_DIR"}
-    full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    # One thread: on a shared 2-core machine, torch's default threads spin against each other.
+    full_env.update({"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", **(env or {})})
     return subprocess.run(
         [sys.executable, "-m", "seqaug.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True
     )

@@ -19,6 +19,9 @@ def test_defaults_and_sections(tmp_path: Path) -> None:
     cfg = validate(tiny_config(tmp_path / "x.txt"))
     assert cfg.backbone.name == "sasrec" and cfg.backbone.num_layers == 1
     assert cfg.method.loss == "bce" and cfg.train.metric == "ndcg@20" and cfg.eval.protocol == "full"
+    assert cfg.data.samples.name == "auto" and cfg.backbone.flavour == "s3rec"
+    cloze = validate(tiny_config(tmp_path / "x.txt", data={"samples": {"name": "cloze", "mask_prob": 0.6}}))
+    assert cloze.data.samples.mask_prob == 0.6 and cloze.data.samples.last_item_copy is False
 
 
 @pytest.mark.parametrize(
@@ -34,6 +37,19 @@ def test_defaults_and_sections(tmp_path: Path) -> None:
         ({"data": {"format": "json"}}, "data.format: Input should be 'auto', 's3rec'"),
         ({"train": {"device": "tpu"}}, "train.device: 'tpu' is not a device; valid choices"),
         ({"trian": {"epochs": 3}}, "trian: unknown key; valid keys: name, data, train, eval, pretrain, backbone"),
+        ({"data": {"samples": {"name": "clozee"}}}, "data.samples: Input tag 'clozee' found using 'name' does not"),
+        (
+            {"data": {"samples": {"name": "window", "width": 3}}},
+            "data.samples.width: unknown key; valid keys: name,",
+        ),
+        ({"data": {"samples": {"name": "window", "stride": 9}}}, "data.samples: stride 9 > length 8 would skip items"),
+        (
+            {"data": {"samples": {"name": "cloze", "mask_prob": 0}}},
+            "data.samples.mask_prob: Input should be greater",
+        ),
+        ({"backbone": {"name": "sasrec", "flavour": "pre"}}, "backbone.flavour: Input should be 's3rec' or 'kang'"),
+        ({"backbone": {"name": "fmlprec", "filter": "past"}}, "backbone.filter: Input should be 'global' or 'causal'"),
+        ({"pretrain": {"method": {"name": "next_item", "los": "ce"}}}, "pretrain.method.los: unknown key; valid keys"),
     ],
 )
 def test_errors_name_key_and_choices(tmp_path: Path, patch: dict, expected: str) -> None:
@@ -75,3 +91,10 @@ def test_data_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert resolve_data_path("d.txt", None) == (tmp_path / "d.txt").resolve()
     with pytest.raises(ConfigError, match=r"data.path: .*nothere.txt does not exist \(resolved against"):
         resolve_data_path("nothere.txt", None)
+
+
+def test_omitted_method_defaults_to_a_validated_next_item(tmp_path: Path) -> None:
+    raw = tiny_config(tmp_path / "x.txt")
+    del raw["method"]
+    cfg = validate(raw)
+    assert cfg.method.name == "next_item" and cfg.method.loss == "bce"

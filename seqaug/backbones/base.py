@@ -7,7 +7,11 @@
 - ``forward(ids) = encode(item_embedding(ids), ids == 0)``.
 - Capability flags: ``causal`` (a real slot t depends only on slots <= t; padded slots
   carry no item and their outputs are unconstrained, as in the reference code),
-  ``supports_attn_mask`` and ``num_heads``.
+  ``supports_attn_mask`` and ``num_heads``, ``supports_head_states`` (``encode(...,
+  return_head_states=True)`` returns ``(hidden, [per layer [B, L, H, D/H]])``, DualRec),
+  ``predict_with_mask_token`` (scored by appending the mask token N+1 and reading that
+  slot, BERT4Rec), ``needs_timestamps`` (batches carry ``timestamps``, TiSASRec) and
+  ``preferred_samples`` (the sample construction ``data.samples: auto`` picks).
 Scoring is the dot product of an output state with item embeddings.
 """
 
@@ -33,13 +37,27 @@ class Backbone(nn.Module):
 
     causal: bool = True
     supports_attn_mask: bool = False
+    supports_head_states: bool = False
+    predict_with_mask_token: bool = False
+    needs_timestamps: bool = False
     num_heads: int | None = None
     item_embedding: nn.Embedding
     hidden_size: int
     max_len: int
 
+    @property
+    def preferred_samples(self) -> str:
+        """The construction ``data.samples: auto`` picks for this encoder."""
+        if self.predict_with_mask_token:
+            return "cloze"
+        return "seq2seq" if self.causal else "prefix"
+
     def encode(
-        self, inputs_embeds: torch.Tensor, pad_mask: torch.Tensor, attn_mask: torch.Tensor | None = None
+        self,
+        inputs_embeds: torch.Tensor,  # [B, L, D]
+        pad_mask: torch.Tensor,  # [B, L] True at padding
+        attn_mask: torch.Tensor | None = None,
+        return_head_states: bool = False,
     ) -> torch.Tensor:  # [B, L, D]
         raise NotImplementedError
 
@@ -49,6 +67,16 @@ class Backbone(nn.Module):
     def check_attn_mask(self, attn_mask: torch.Tensor | None) -> None:
         if attn_mask is not None and not self.supports_attn_mask:
             raise ValueError(f"{type(self).__name__} does not take an attention mask")
+
+    def check_inputs(
+        self, inputs_embeds: torch.Tensor, attn_mask: torch.Tensor | None, return_head_states: bool
+    ) -> None:
+        """Refuse what this encoder cannot honour: an attention mask, head states, width > max_len."""
+        self.check_attn_mask(attn_mask)
+        if return_head_states and not self.supports_head_states:
+            raise ValueError(f"{type(self).__name__} has no per-head states")
+        if inputs_embeds.shape[1] > self.max_len:
+            raise ValueError(f"sequence width {inputs_embeds.shape[1]} exceeds max_len {self.max_len}")
 
 
 BuildBackbone = Callable[..., Backbone]

@@ -56,10 +56,9 @@ class GRU4Rec(Backbone):
         inputs_embeds: torch.Tensor,  # [B, L, D]
         pad_mask: torch.Tensor,  # [B, L]
         attn_mask: torch.Tensor | None = None,
+        return_head_states: bool = False,
     ) -> torch.Tensor:  # [B, L, D]
-        self.check_attn_mask(attn_mask)
-        if inputs_embeds.shape[1] > self.max_len:
-            raise ValueError(f"sequence width {inputs_embeds.shape[1]} exceeds max_len {self.max_len}")
+        self.check_inputs(inputs_embeds, attn_mask, return_head_states)
         x = self.emb_dropout(inputs_embeds.masked_fill(pad_mask.unsqueeze(-1), 0.0))
         out, _ = self.gru(x)
         return self.dense(out)

@@ -1,4 +1,5 @@
-"""Shared blocks: fast dropout, right-aligned positions, attention, Transformer layers."""
+"""Shared blocks: fast dropout, right-aligned positions, attention, Transformer layers
+(post-LN S3Rec and pre-LN Kang flavours)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,29 @@ class PostLNBlock(nn.Module):
         x = self.ln_attn(x + dropout(a, self.p, self.training))
         f = self.ff_out(F.gelu(self.ff_in(x)))
         return self.ln_ff(x + dropout(f, self.p, self.training)), ctx
+
+
+class PreLNBlock(nn.Module):
+    """SASRec layer as Kang & McAuley's code (ICDM 2018; ASReP/BiCAT lineage): ``q = LN(x)``,
+    ``x = q + MHA(q, x, x)``; ``y = LN(x)``, ``x = y + FFN(y)`` with a point-wise ReLU FFN
+    (linear → ReLU → dropout → linear → dropout). Dropout on attention weights, none on
+    the attention output (as the reference); our MHA keeps an output projection."""
+
+    def __init__(self, hidden_size: int, num_heads: int, inner_size: int, dropout: float, attn_dropout: float) -> None:
+        super().__init__()
+        self.ln_attn = nn.LayerNorm(hidden_size, eps=1e-8)
+        self.attn = MultiHeadAttention(hidden_size, num_heads, attn_dropout)
+        self.ln_ff = nn.LayerNorm(hidden_size, eps=1e-8)
+        self.ff_in = nn.Linear(hidden_size, inner_size)
+        self.ff_out = nn.Linear(inner_size, hidden_size)
+        self.p = dropout
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        q = self.ln_attn(x)
+        a, ctx = self.attn(q, x, bias)
+        y = self.ln_ff(q + a)
+        f = self.ff_out(dropout(F.relu(self.ff_in(y)), self.p, self.training))
+        return y + dropout(f, self.p, self.training), ctx
 
 
 def init_normal(module: nn.Module, std: float) -> None:

@@ -44,7 +44,8 @@ def pad_rows(corpus: SequenceCorpus, users: np.ndarray, max_len: int, width: int
 class SeqBatch:
     """One batch. Shapes: ``inputs`` [B, L]; ``targets``/``negatives`` [B, L] for
     per-position training or [B] for one target per row; ``candidates`` [B, C]
-    for sampled evaluation (target first).
+    for sampled evaluation (target first); ``timestamps`` [B, L] aligned with
+    ``inputs`` (0 at padding), only when a time-aware backbone asks for them.
 
     ``slot_norm``: with length-bucketed batches, a per-batch mean would give every user
     about the same weight whatever their length (a batch of long sequences spreads the
@@ -58,6 +59,7 @@ class SeqBatch:
     negatives: torch.Tensor | None = None
     candidates: torch.Tensor | None = None
     slot_norm: float | None = None  # divide summed per-slot losses by this (None: mean)
+    timestamps: torch.Tensor | None = None
 
     @property
     def size(self) -> int:

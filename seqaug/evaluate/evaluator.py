@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from seqaug.data.batching import SeqBatch, pad_rows
+from seqaug.data.batching import SeqBatch, left_pad, pad_rows
 from seqaug.data.split import EvalContext
 from seqaug.evaluate.metrics import MetricAccumulator
 from seqaug.evaluate.protocols import FullRanking, SampledRanking
@@ -61,10 +61,17 @@ class Evaluator:
     def _ranks(self, method: Method, users: np.ndarray) -> torch.Tensor:
         ctx = self.context
         targets_np = ctx.targets[users]
+        inputs = pad_rows(ctx.inputs, users, self.max_len)
+        times = None
+        if getattr(getattr(method, "backbone", None), "needs_timestamps", False):  # time-aware backbones
+            assert ctx.inputs.timestamps is not None
+            starts, ends = ctx.inputs.offsets[users], ctx.inputs.offsets[users + 1]
+            times = torch.from_numpy(left_pad(ctx.inputs.timestamps, starts, ends, self.max_len, inputs.shape[1]))
         batch = SeqBatch(
             users=torch.from_numpy(users),
-            inputs=torch.from_numpy(pad_rows(ctx.inputs, users, self.max_len)),
+            inputs=torch.from_numpy(inputs),
             candidates=self.protocol.candidates(users, targets_np),
+            timestamps=times,
         ).to(self.device)
         scores = method.score(batch)
         targets = torch.from_numpy(targets_np).to(self.device)

@@ -45,17 +45,39 @@ def score_items(h: torch.Tensor, embedding: nn.Embedding, candidates: torch.Tens
     return torch.einsum("bd,bcd->bc", h, embedding(candidates))
 
 
+def append_mask_token(inputs: torch.Tensor, mask_id: int, max_len: int) -> torch.Tensor:
+    """``inputs`` [B, W] with the mask token appended as the last slot [B, min(W+1, max_len)];
+    a full row (W = max_len) drops its oldest slot (BERT4Rec inference)."""
+    mask = torch.full_like(inputs[:, :1], mask_id)
+    keep = inputs[:, 1:] if inputs.shape[1] >= max_len else inputs
+    return torch.cat([keep, mask], dim=1)
+
+
+def final_state(backbone: Backbone, inputs: torch.Tensor) -> torch.Tensor:
+    """The state that predicts the next item [B, D]: the last slot, or for encoders that
+    ``predict_with_mask_token`` the slot of a mask token appended to ``inputs`` [B, W]."""
+    if backbone.predict_with_mask_token:
+        mask_id = backbone.item_embedding.num_embeddings - 1  # N+1
+        inputs = append_mask_token(inputs, mask_id, backbone.max_len)
+    return backbone(inputs)[:, -1]
+
+
 class Method(nn.Module):
-    """Defaults shared by methods: last-slot scoring and no epoch hook."""
+    """Defaults shared by methods: last-slot scoring and no epoch hook.
+
+    ``accepts_samples``: the ``data.samples`` constructions the loss understands
+    (per-position [B, L] targets by default).
+    """
 
     backbone: Backbone
     needs_negatives: bool = True
+    accepts_samples: tuple[str, ...] = ("seq2seq", "window")
 
     def loss(self, batch: SeqBatch) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
     def score(self, batch: SeqBatch) -> torch.Tensor:  # [B, N+2] or [B, C]
-        h = self.backbone(batch.inputs)[:, -1]
+        h = final_state(self.backbone, batch.inputs)
         return score_items(h, self.backbone.item_embedding, batch.candidates)
 
     def on_epoch_start(self, epoch: int) -> None:

@@ -21,9 +21,9 @@ Ablations (paper Table 5): ``single_sequence: false`` (w/o SA), ``ssa_weighting:
 row), and no ``pretrain`` section (w/o Two). ``cos_ssa`` logs the mean cosine similarity
 between the last-slot representations of augmented and original rows (paper Table 6).
 
-Non-causal backbones (FMLP-Rec's global filter) are refused for per-position training;
-with last-slot targets (prefix samples, targets [B]) every loss uses slot L-1 only
-(methods.md §3.5 option (i)). Departures: the Beta draws use torch's global generator
+Non-causal backbones (FMLP-Rec's global filter) cannot train per position (``data.samples``
+refuses it): use their causal variant, or prefix samples, with which every loss uses slot
+L-1 only (targets [B]; methods.md §3.5 option (i)). Departures: the Beta draws use torch's global generator
 (saved for exact resume); operators and permutations the method's own generator.
 """
 
@@ -44,7 +44,7 @@ from seqaug.augment.rates import Uniform
 from seqaug.augment.schedule import CorrelationSchedule
 from seqaug.backbones.base import Backbone
 from seqaug.data.batching import SeqBatch
-from seqaug.methods.base import METHODS, Method, MethodContext, MethodParams, require_causal
+from seqaug.methods.base import METHODS, Method, MethodContext, MethodParams
 from seqaug.methods.losses import bce_pos_neg
 
 Weighting = Literal["code_batch_scalar", "per_sample", "none"]
@@ -79,6 +79,8 @@ class BASRecParams(MethodParams):
 
 
 class BASRec(Method):
+    accepts_samples = ("seq2seq", "window", "prefix")
+
     def __init__(
         self,
         backbone: Backbone,
@@ -206,8 +208,7 @@ def _mean(terms: torch.Tensor, norm: float | None, dim: int | None = None) -> to
 
 @METHODS.register("basrec", BASRecParams)
 def build_basrec(params: BASRecParams, ctx: MethodContext) -> BASRec:
-    backbone = ctx.make_backbone()
-    require_causal(backbone, "basrec")
+    backbone = ctx.make_backbone()  # per-position samples on a non-causal encoder are refused by data.samples
     rate = Uniform(params.rate_min, params.rate_max)
     pool = OperatorPool(
         [Operator("reorder", rate, "floor", "exclude_last"), Operator("substitute", rate, "floor_min1")]

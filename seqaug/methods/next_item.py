@@ -1,5 +1,7 @@
-"""Plain next-item training: per-position BCE with one negative (the papers' default)
-or full-softmax cross-entropy."""
+"""Plain next-item training: BCE with one negative (the papers' default) or full-softmax
+cross-entropy, with any sample construction: per-position (seq2seq, window), at the
+masked slots (cloze: targets are 0 except at mask tokens) or at the last slot only
+(prefix: targets [B])."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ class NextItemParams(MethodParams):
 
 
 class NextItem(Method):
+    accepts_samples = ("seq2seq", "window", "prefix", "cloze")
+
     def __init__(self, backbone: Backbone, num_items: int, loss: str = "bce") -> None:
         super().__init__()
         self.backbone = backbone
@@ -28,9 +32,13 @@ class NextItem(Method):
 
     def loss(self, batch: SeqBatch) -> dict[str, torch.Tensor]:
         h = self.backbone(batch.inputs)  # [B, L, D]
-        assert batch.targets is not None
+        targets, negatives = batch.targets, batch.negatives
+        assert targets is not None
+        if targets.dim() == 1:  # one target per row, read at the last slot
+            h, targets = h[:, -1:], targets[:, None]
+            negatives = None if negatives is None else negatives[:, None]
         loss = next_item_loss(
-            h, batch.targets, batch.negatives, self.backbone.item_embedding, self.kind, self.num_items, batch.slot_norm
+            h, targets, negatives, self.backbone.item_embedding, self.kind, self.num_items, batch.slot_norm
         )
         return {"loss": loss}
 

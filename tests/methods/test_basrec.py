@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from seqaug import experiment
 from seqaug.backbones.sasrec import SASRec
+from seqaug.config import validate
 from seqaug.data.corpus import SequenceCorpus
 from seqaug.data.split import leave_one_out
 from seqaug.errors import ConfigError
@@ -103,17 +105,17 @@ def test_last_slot_targets(synthetic: SequenceCorpus) -> None:
     assert (per_slot[:, :-1] == 0).all() and torch.equal(per_slot[:, -1], batch.targets)
 
 
-def test_non_causal_backbone_is_refused(synthetic: SequenceCorpus) -> None:
-    split = leave_one_out(synthetic)
-    entry = METHODS.get("basrec")
-
-    def backbone() -> SASRec:
-        b = SASRec(split.num_items, 12, hidden_size=8, num_layers=1, num_heads=1)
-        b.causal = False
-        return b
-
-    with pytest.raises(ConfigError, match="needs a causal backbone"):
-        entry.build(entry.params(name="basrec"), MethodContext(split.train, split.num_items, 12, backbone, 0))
+def test_non_causal_backbone_needs_last_slot_samples(synthetic_file: Path) -> None:
+    """FMLP-Rec's global filter with BASRec: per-position samples are refused, prefix accepted."""
+    base = tiny_config(synthetic_file, method={"name": "basrec"})
+    base["backbone"] = {"name": "fmlprec", "hidden_size": 16, "num_layers": 1}
+    cfg = validate({**base, "data": {**base["data"], "samples": {"name": "seq2seq"}}})
+    split = experiment.load_split(cfg)
+    with pytest.raises(ConfigError, match="leaks the target into the non-causal backbone 'fmlprec'"):
+        experiment.resolve_construction(cfg, split, experiment.build_method(cfg, split))
+    cfg = validate({**base, "data": {**base["data"], "samples": {"name": "prefix"}}})
+    method = experiment.build_method(cfg, split)
+    assert experiment.resolve_construction(cfg, split, method).name == "prefix"
 
 
 def test_rate_range_is_validated() -> None:
