@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from pydantic import Field, model_validator
 
 from seqaug.augment.augmenter import OnlineAugmenter
-from seqaug.augment.mixup import adaptive_weights, embedding_mixup, mix_with_partner, mixup_weight_shape, sample_beta
+from seqaug.augment.mixup import adaptive_weights, embedding_mixup, mixup_weight_shape, sample_beta
 from seqaug.augment.ops import AugResult
 from seqaug.augment.pool import Operator, OperatorPool
 from seqaug.augment.rates import Uniform
@@ -112,54 +112,53 @@ class BASRec(Method):
         x, y, neg = batch.inputs, _per_slot(batch.targets, batch.inputs), _per_slot(batch.negatives, batch.inputs)
         emb = self.backbone.item_embedding
         pad, slot, norm = x == 0, y > 0, batch.slot_norm
+        b, views = x.shape[0], 2 * self.n_pairs if self.single_sequence else 0
         ex = emb(x)  # [B, L, D]
-        h = self.backbone.encode(ex, pad)  # [B, L, D]
-        pos, negs = emb(y), emb(neg)  # [B, L, D]
-        main = bce_pos_neg(h[slot], pos[slot], negs[slot], norm)
+        pos, negs = emb(y)[slot], emb(neg)[slot]  # [T, D] at the target slots
+        if views:  # the original and every mixed view in one encoder call ([(1+V)·B, L, D])
+            aug = self._paired(x, views) if self.op_choice == "paired" else self.augmenter(x, views, x.shape[1])
+            lam = sample_beta(self.alpha, (views, b), x.device)  # [V, B]
+            mixed = embedding_mixup(ex.repeat(views, 1, 1), emb(aug.ids), lam.reshape(-1, 1, 1))
+            states = self.backbone.encode(torch.cat([ex, mixed]), pad.repeat(views + 1, 1))
+            h, h_aug = states[:b], states[b:]
+        else:
+            h = self.backbone.encode(ex, pad)
+        main = bce_pos_neg(h[slot], pos, negs, norm)
         out = {"main": main.detach()}
         total = main
-        if self.single_sequence:
-            ssa, cos = self._single_sequence(x, ex, h, pos, negs, slot, norm)
+        if views:
+            ssa = self._single_sequence_loss(h_aug.view(views, *h.shape), slot, pos, negs, aug.rate, lam, norm)
             total = total + self.ssa_weight * ssa
+            with torch.no_grad():
+                cos = F.cosine_similarity(h_aug[:, -1], h[:, -1].repeat(views, 1), dim=-1).mean()
             out.update(ssa=ssa.detach(), cos_ssa=cos)
         if self.cross_sequence:
-            csa = self._cross_sequence(h, pos, negs, slot, norm)
+            csa = self._cross_sequence(h, emb(y), emb(neg), slot, norm)
             total = total + self.csa_weight * csa
             out["csa"] = csa.detach()
         return {"loss": total, **out}
 
-    def _single_sequence(
+    def _single_sequence_loss(
         self,
-        x: torch.Tensor,  # [B, L]
-        ex: torch.Tensor,  # [B, L, D]
-        h: torch.Tensor,  # [B, L, D]
-        pos: torch.Tensor,  # [B, L, D]
-        negs: torch.Tensor,  # [B, L, D]
+        h_aug: torch.Tensor,  # [V, B, L, D] outputs of the mixed views
         slot: torch.Tensor,  # [B, L] bool
+        pos: torch.Tensor,  # [T, D]
+        negs: torch.Tensor,  # [T, D]
+        rate: torch.Tensor,  # [V·B] sampled operator rates
+        lam: torch.Tensor,  # [V, B]
         norm: float | None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        b, views = x.shape[0], 2 * self.n_pairs
-        aug = self._paired(x, views) if self.op_choice == "paired" else self.augmenter(x, views, x.shape[1])
-        lam = sample_beta(self.alpha, (views, b), x.device)  # [V, B]
-        mixed = embedding_mixup(
-            ex.repeat(views, 1, 1), self.backbone.item_embedding(aug.ids), lam.reshape(-1, 1, 1)
-        )  # [V·B, L, D]
-        h_aug = self.backbone.encode(mixed, (x == 0).repeat(views, 1))  # one encoder call for all views
-        # Every view has the original's target slots, so the slot terms reshape to [V, T].
-        h_sel = h_aug.view(views, b, *h.shape[1:])[:, slot]  # [V, T, D]
-        terms = _bce_terms(h_sel, pos[slot], negs[slot])  # [V, T]
+    ) -> torch.Tensor:
+        """Σ over views of the (weighted) BCE on the original targets; every view has the
+        original's target slots, so the slot terms form a [V, T] matrix."""
+        views, b = lam.shape
+        terms = _bce_terms(h_aug[:, slot], pos, negs)  # [V, T]
         if self.ssa_weighting == "none":
-            total = _mean(terms, norm, dim=1).sum()
-        else:
-            omega = adaptive_weights(aug.rate.view(views, b), lam.to(torch.float64)).to(terms.dtype)  # [V, B]
-            if self.ssa_weighting == "code_batch_scalar":  # Σ_b ω_b × the plain loss, per view (§3.2)
-                total = (omega.sum(1) * _mean(terms, norm, dim=1)).sum()
-            else:  # per sample: each row's slots weighted by its ω
-                row = torch.arange(b, device=x.device)[:, None].expand_as(slot)[slot]  # [T]
-                total = _mean(terms * omega[:, row], norm, dim=1).sum()
-        with torch.no_grad():
-            cos = F.cosine_similarity(h_aug[:, -1], h[:, -1].repeat(views, 1), dim=-1).mean()
-        return total, cos
+            return _mean(terms, norm, dim=1).sum()
+        omega = adaptive_weights(rate.view(views, b), lam.to(torch.float64)).to(terms.dtype)  # [V, B]
+        if self.ssa_weighting == "code_batch_scalar":  # Σ_b ω_b × the plain loss, per view (§3.2)
+            return (omega.sum(1) * _mean(terms, norm, dim=1)).sum()
+        row = torch.arange(b, device=slot.device)[:, None].expand_as(slot)[slot]  # [T] row of each slot
+        return _mean(terms * omega[:, row], norm, dim=1).sum()  # per sample: a row's slots weigh ω_row
 
     def _paired(self, x: torch.Tensor, views: int) -> AugResult:
         """Views alternating reorder (even) and substitute (odd), as the paper describes."""
@@ -172,18 +171,33 @@ class BASRec(Method):
         return AugResult(*(torch.cat([getattr(p, f.name) for p in parts]) for f in fields(AugResult)))
 
     def _cross_sequence(
-        self, h: torch.Tensor, pos: torch.Tensor, negs: torch.Tensor, slot: torch.Tensor, norm: float | None
+        self,
+        h: torch.Tensor,  # [B, L, D]
+        pos: torch.Tensor,  # [B, L, D]
+        negs: torch.Tensor,  # [B, L, D]
+        slot: torch.Tensor,  # [B, L] bool, the anchor's targets
+        norm: float | None,
     ) -> torch.Tensor:
+        """All ``2·n_whole_level`` partner mixups at once, evaluated at the anchor's target
+        slots only: Λ and the partner are gathered there (same numbers as mixing whole
+        [B, L, D] tensors and masking afterwards)."""
         b, length, d = h.shape
-        total = h.new_zeros(())
-        for kind in ("item", "feature"):
-            shape = mixup_weight_shape(kind if self.nonlinear else "linear", b, length, d)
-            for _ in range(self.n_whole_level):
-                perm = torch.randperm(b, generator=self.augmenter.rng.generator).to(h.device)
-                weight = sample_beta(self.alpha, shape, h.device)
-                h_m, p_m, n_m = mix_with_partner([h, pos, negs], weight, perm)
-                total = total + bce_pos_neg(h_m[slot], p_m[slot], n_m[slot], norm)
-        return total
+        r = self.n_whole_level
+        gen = self.augmenter.rng.generator
+        perms = torch.stack([torch.randperm(b, generator=gen) for _ in range(2 * r)]).to(h.device)  # [2R, B]
+        item, feat = ("item", "feature") if self.nonlinear else ("linear", "linear")
+        w_item = sample_beta(self.alpha, (r, *mixup_weight_shape(item, b, length, d)), h.device)
+        w_feat = sample_beta(self.alpha, (r, *mixup_weight_shape(feat, b, length, d)), h.device)
+        rows, cols = slot.nonzero(as_tuple=True)  # [T]
+        weight = torch.cat([_at_slots(w, rows, cols).expand(-1, -1, d) for w in (w_item, w_feat)])  # [2R, T, D]
+        partner = perms[:, rows]  # [2R, T]
+        mixed = [weight * t[rows, cols] + (1.0 - weight) * t[partner, cols] for t in (h, pos, negs)]
+        return _mean(_bce_terms(*mixed), norm, dim=1).sum()
+
+
+def _at_slots(w: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """Mixup weights [R, B, L or 1, D or 1] read at slots (rows, cols): [R, T, D or 1]."""
+    return w[:, rows, cols if w.shape[2] > 1 else torch.zeros_like(cols)]
 
 
 def _per_slot(values: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from seqaug import experiment
+from seqaug.augment.mixup import mix_with_partner, mixup_weight_shape, sample_beta
 from seqaug.backbones.sasrec import SASRec
 from seqaug.config import validate
 from seqaug.data.corpus import SequenceCorpus
@@ -15,6 +16,7 @@ from seqaug.data.split import leave_one_out
 from seqaug.errors import ConfigError
 from seqaug.methods import METHODS, MethodContext
 from seqaug.methods import basrec as basrec_mod
+from seqaug.methods.losses import bce_pos_neg
 from tests.conftest import tiny_config
 from tests.methods.test_contract import a_batch
 from tests.train.test_trainer import assert_resume_matches
@@ -83,16 +85,31 @@ def test_views_are_aligned_reorder_or_substitute_with_sampled_rates(synthetic: S
     assert torch.equal(reordered.sort(1).values, x.sort(1).values)  # a permutation of each row
 
 
-def test_nonlinear_switch_changes_the_mixup_weight_shape(synthetic: SequenceCorpus, monkeypatch) -> None:
-    shapes = []
-    real = basrec_mod.sample_beta
-    monkeypatch.setattr(basrec_mod, "sample_beta", lambda a, shape, dev: shapes.append(shape) or real(a, shape, dev))
-    for nonlinear in (True, False):
-        m = make(synthetic, single_sequence=False, nonlinear=nonlinear, n_whole_level=2)
-        seeded(m, a_batch(m, synthetic, size=8))
-    w = max(s[1] for s in shapes)
-    assert shapes[:4] == [(8, w, 1), (8, w, 1), (8, 1, 16), (8, 1, 16)]
-    assert shapes[4:] == [(8, 1, 1)] * 4
+@pytest.mark.parametrize("nonlinear", [True, False])
+def test_cross_sequence_equals_whole_tensor_mixups(synthetic: SequenceCorpus, nonlinear: bool) -> None:
+    """The stacked, slot-gathered implementation gives the numbers of the definition: mix
+    whole [B, L, D] tensors with a permuted partner (item-wise Λ [B, L, 1], feature-wise
+    [B, 1, D], or one λ per row without nonlinearity), mask with the anchor's targets."""
+    m = make(synthetic, single_sequence=False, nonlinear=nonlinear, n_whole_level=2)
+    batch = a_batch(m, synthetic, size=12)
+    torch.manual_seed(0)
+    h, pos, neg = (torch.randn(12, batch.inputs.shape[1], 16) for _ in range(3))
+    slot = batch.targets > 0
+    m.augmenter.rng.generator.manual_seed(3)
+    torch.manual_seed(4)
+    got = m._cross_sequence(h, pos, neg, slot, None)
+    m.augmenter.rng.generator.manual_seed(3)
+    torch.manual_seed(4)
+    perms = [torch.randperm(12, generator=m.augmenter.rng.generator) for _ in range(4)]
+    b, length, d = h.shape
+    kinds = ("item", "feature") if nonlinear else ("linear", "linear")
+    w_item = sample_beta(0.3, (2, *mixup_weight_shape(kinds[0], b, length, d)))
+    w_feat = sample_beta(0.3, (2, *mixup_weight_shape(kinds[1], b, length, d)))
+    want = torch.zeros(())
+    for perm, w in zip(perms, [w_item[0], w_item[1], w_feat[0], w_feat[1]]):
+        hm, pm, nm = mix_with_partner([h, pos, neg], w, perm)
+        want = want + bce_pos_neg(hm[slot], pm[slot], nm[slot])
+    assert torch.allclose(got, want, atol=1e-5)
 
 
 def test_last_slot_targets(synthetic: SequenceCorpus) -> None:
