@@ -17,16 +17,17 @@ difference (methods.md §2.2) is an argument:
   mask id N+1 (paper).
 
 Implementation: one fused, vectorized function (:func:`apply`) applies a possibly
-different operator to every row — per-row settings are gathered from small per-operator
-tables, random positions come from one integer sort, and one compaction right-aligns the
-result — so a pool of five operators costs about as many tensor calls as one operator and
-no Python loop runs over rows. The five public functions apply one operator to all rows.
+different operator to every row — per-row integers are gathered from small per-operator
+tables (with fixed rates: one gather from an (operator, length) grid), random positions come
+from one integer sort, and one scatter writes every slot to its output column — so a pool
+of five operators costs about as many tensor calls as one operator and no Python loop runs
+over rows. The five public functions apply one operator to all rows.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import torch
@@ -81,12 +82,29 @@ class OpTables:
 
     names: frozenset[str]
     code: torch.Tensor  # int64 [J], index into OPS
-    rounding: torch.Tensor  # int64 [J], index into ROUNDINGS
+    onehot: torch.Tensor  # bool [J, len(OPS)], onehot[j, i] = (code[j] == i)
+    sign: torch.Tensor  # float64 [J], -1 for ceil rounding, else 1 (see ``_count``)
+    least: torch.Tensor  # int64 [J], 1 for floor_min1 rounding, else 0
     window_any: torch.Tensor  # bool [J]
     token: torch.Tensor  # int64 [J]
     low: torch.Tensor  # float64 [J] rate range (low == high for a fixed rate)
     high: torch.Tensor  # float64 [J]
     aligned: torch.Tensor  # bool [len(OPS)]
+    fixed: bool  # every rate is fixed: per-row integers come from a (operator, length) grid
+    _grid: dict[str, torch.Tensor] = field(default_factory=dict, compare=False, repr=False)
+
+    def row_grid(self, max_length: int) -> torch.Tensor:  # int64 [J, L + 1, len(ROW)]
+        """:func:`row_ints` of every operator j and length n <= L at the fixed rates, at
+        ``[j, n]``; L >= ``max_length``, built once per larger length (host-known widths)."""
+        grid = self._grid.get("rows")
+        if grid is None or grid.shape[1] <= max_length:
+            size = max(max_length, 2 * grid.shape[1] if grid is not None else 0) + 1
+            j = torch.arange(len(self.code), device=self.code.device).repeat_interleave(size)
+            n = torch.arange(size, device=self.code.device).repeat(len(self.code))
+            k = _count(self.low[j], n, self.sign[j], self.least[j])
+            rows = row_ints(k, n, self.onehot[j], self.window_any[j], self.token[j])
+            grid = self._grid["rows"] = rows.view(len(self.code), size, len(ROW))
+        return grid
 
     @classmethod
     def of(cls, operators: list[Operator], device: torch.device | str = "cpu") -> OpTables:
@@ -100,12 +118,15 @@ class OpTables:
         return cls(
             names=frozenset(op.name for op in operators),
             code=t([OPS.index(op.name) for op in operators], torch.int64),
-            rounding=t([ROUNDINGS.index(op.rounding) for op in operators], torch.int64),
+            onehot=t([[op.name == name for name in OPS] for op in operators], torch.bool),
+            sign=t([-1.0 if op.rounding == "ceil" else 1.0 for op in operators], torch.float64),
+            least=t([int(op.rounding == "floor_min1") for op in operators], torch.int64),
             window_any=t([op.window == "any" for op in operators], torch.bool),
             token=t([op.token for op in operators], torch.int64),
             low=t([lo for lo, _ in rates], torch.float64),
             high=t([hi for _, hi in rates], torch.float64),
             aligned=t([ALIGNED[name] for name in OPS], torch.bool),
+            fixed=all(isinstance(op.rate, Fixed) for op in operators),
         )
 
 
@@ -121,22 +142,21 @@ class AugResult:
 
 
 # --- helpers -----------------------------------------------------------------------------
-def seq_positions(lengths: torch.Tensor, width: int) -> torch.Tensor:  # [B, W]
-    """Index of each slot inside its sequence (0 = oldest item); negative on padding."""
-    cols = torch.arange(width, device=lengths.device)
-    return cols[None, :] - (width - lengths)[:, None]
-
-
 def op_count(rate: torch.Tensor, lengths: torch.Tensor, rounding: Rounding | torch.Tensor) -> torch.Tensor:  # [B]
     """Items an operator touches: ``floor``/``ceil`` of ``rate * n`` (float64, like Python's
     ``int(rate * n)``), ``floor_min1`` at least one; never more than ``n``. ``rounding``:
     one name, or per-row indices into ROUNDINGS."""
     if isinstance(rounding, str):
         rounding = torch.full_like(lengths, ROUNDINGS.index(rounding))
-    raw = rate * lengths.to(torch.float64)
-    k = torch.where(rounding == 2, torch.ceil(raw), torch.floor(raw)).to(torch.int64)
-    k = torch.where(rounding == 1, k.clamp(min=1), k)
-    return torch.minimum(k, lengths)
+    sign = 1.0 - 2.0 * (rounding == 2).to(torch.float64)
+    return _count(rate, lengths, sign, (rounding == 1).to(lengths.dtype))
+
+
+def _count(rate: torch.Tensor, lengths: torch.Tensor, sign: torch.Tensor, least: torch.Tensor) -> torch.Tensor:  # [B]
+    """:func:`op_count` from per-row ``sign`` (-1: ceil, as ``-floor(-x)``; +1: floor) and
+    ``least`` (1: floor_min1, else 0)."""
+    k = (rate * lengths.to(torch.float64) * sign).floor_() * sign
+    return torch.minimum(torch.maximum(k.to(lengths.dtype), least), lengths)
 
 
 def op_count_bound(rate_high: float, length: int, rounding: Rounding) -> int:
@@ -144,36 +164,6 @@ def op_count_bound(rate_high: float, length: int, rounding: Rounding) -> int:
     raw = rate_high * length
     k = math.ceil(raw) if rounding == "ceil" else math.floor(raw)
     return min(max(k, 1) if rounding == "floor_min1" else k, length)
-
-
-def random_rank(lengths: torch.Tensor, width: int, generator: torch.Generator) -> torch.Tensor:  # [B, W]
-    """A uniformly random order of each row's real slots: ranks 0..n-1 on the real slots
-    (a random permutation), n..W-1 on the padding. One integer sort per call."""
-    b = len(lengths)
-    cols = torch.arange(width, device=lengths.device)
-    draws = torch.randint(0, 2**40, (b, width), generator=generator).to(lengths.device, non_blocking=True)
-    keys = draws * width + cols  # distinct keys: no ties
-    keys = torch.where(seq_positions(lengths, width) < 0, 2**62 + cols, keys)  # padding last
-    order = keys.argsort(dim=1)
-    return torch.empty_like(order).scatter_(1, order, cols.expand(b, width))
-
-
-def random_start(high: torch.Tensor, generator: torch.Generator) -> torch.Tensor:  # [B]
-    """Uniform integer in ``[0, high]`` per row (``high >= 0``)."""
-    u = uniform((len(high),), generator, high.device)
-    return torch.floor(u * (high + 1).to(torch.float64)).to(torch.int64)
-
-
-def compact_right(values: torch.Tensor, keep: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Kept entries of each row, order preserved, right-aligned in ``width`` slots (the most
-    recent ``width`` kept when there are more). Returns (ids [B, width], lengths [B])."""
-    kept = keep.to(torch.int64)
-    total = kept.sum(1, keepdim=True)
-    dest = width - (total - kept.cumsum(1) + kept)  # width - #kept at or after each slot
-    index = torch.where(keep & (dest >= 0), dest, width)  # spill column for dropped entries
-    out = torch.zeros(values.shape[0], width + 1, dtype=values.dtype, device=values.device)
-    out.scatter_(1, index, values)
-    return out[:, :width], total.squeeze(1).clamp(max=width)
 
 
 def pad_left(ids: torch.Tensor, width: int) -> torch.Tensor:
@@ -184,12 +174,38 @@ def pad_left(ids: torch.Tensor, width: int) -> torch.Tensor:
     return torch.cat([ids.new_zeros(ids.shape[0], width - w), ids], dim=1)
 
 
+ROW = ("w_n", "start", "count", "w_km", "w_ks", "w_ki", "shift", "crop", "reorder", "high1", "new_len", "token")
+"""Columns of :func:`row_ints` (the first seven are filled in for a width W and block start
+by :func:`apply`): W - n, block start, block count, W - k for mask, substitute and insert rows
+(0 on other rows), output column shift, crop and reorder flags, high + 1 for the random
+start (0: no block of its own), output length, mask token."""
+
+
+def row_ints(
+    k: torch.Tensor, n: torch.Tensor, onehot: torch.Tensor, window_any: torch.Tensor, token: torch.Tensor
+) -> torch.Tensor:  # int64 [R, len(ROW)]
+    """Per-row integers of :func:`apply` that do not depend on the random block start, for
+    rows with count ``k`` [R], length ``n`` [R] and operator flags ``onehot`` [R, len(OPS)]."""
+    crop, reorder, ins = onehot[:, 0], onehot[:, 2], onehot[:, 4]
+    block = crop | reorder
+    count_cr = torch.where(crop, k.clamp(min=1).minimum(n), k)
+    # the code's window: start in [0, n - k - 1] (k before crop's minimum of one); paper: any
+    high = torch.where(window_any, n - count_cr, n - k - 1).clamp(min=0)
+    count = torch.where(block, count_cr, n)  # rows without a block of their own: the sequence
+    new_len = torch.where(crop, count, n + k * ins)
+    shift = (n - count) * crop - k * ins  # less the block start on crop rows
+    return torch.stack(
+        [-n, torch.zeros_like(n), count, -k * onehot[:, 1], -k * onehot[:, 3], -k * ins, shift, crop.long(),
+         reorder.long(), (high + 1) * block, new_len, token * onehot[:, 1]], dim=1
+    )  # fmt: skip
+
+
 # --- the fused kernel ---------------------------------------------------------------------
 def apply(
     ids: torch.Tensor,  # [B, W] left-padded
     lengths: torch.Tensor,  # [B]
     choice: torch.Tensor,  # [B] operator index into ``tables``
-    rate: torch.Tensor,  # [B] float64
+    rate: torch.Tensor | None,  # [B] float64; None: each operator's fixed rate
     tables: OpTables,
     generator: torch.Generator,
     *,
@@ -197,57 +213,79 @@ def apply(
     width: int | None = None,
 ) -> AugResult:
     """Apply operator ``choice[b]`` with ``rate[b]`` to row b, every row at once; the result
-    is ``width`` (default W) columns wide, keeping the most recent items."""
+    is ``width`` (default W) columns wide, keeping the most recent items.
+
+    Every row has a block ``[start, start + count)`` of sequence positions: crop keeps it,
+    reorder shuffles it, and the other operators draw their ``k`` slots from it (their block
+    is the whole sequence). One integer sort by (block start inside the block, own position
+    outside, random draw) ranks the slots: reorder rows move each slot to its rank, the other
+    rows take the ``k`` slots ranked last. One scatter then writes every slot to its output
+    column (a second one the inserted neighbours), spill columns catching dropped slots.
+    ``[B, W]`` temporaries are int16/int32/bool where possible (int64 ones cost several times
+    more on CPU), and with fixed rates the per-row integers are one gather from a grid."""
     b, w = ids.shape
     width = width or w
-    names, n = tables.names, lengths
+    names, n, device = tables.names, lengths, ids.device
+    idt = torch.int16 if w + width < 2**14 else torch.int32  # positions, ranks, columns
     code = tables.code[choice]
-    k = op_count(rate, n, tables.rounding[choice])  # [B]
-    pos = seq_positions(n, w)
-    values, keep = ids, pos >= 0
-    rows = {name: (code == OPS.index(name))[:, None] for name in names}
-    if names & {"crop", "reorder"}:  # a contiguous block [start, start + count)
-        count = torch.where(code == OPS.index("crop"), k.clamp(min=1).minimum(n), k)
-        # the code's window: start in [0, n - k - 1] (k before crop's minimum of one); paper: any
-        high = torch.where(tables.window_any[choice], n - count, n - k - 1).clamp(min=0)
-        start = random_start(high, generator)
-        inside = (pos >= start[:, None]) & (pos < (start + count)[:, None])
-    # One random slot order serves every row: a row uses one operator, so sharing is exact.
-    rank = random_rank(n, w, generator) if names - {"crop"} else None
-    chosen = rank < k[:, None] if rank is not None else None
-    if "reorder" in names:
-        values = _shuffle_block(ids, n, start, inside & rows["reorder"], rank)
-    if "mask" in names:
-        values = torch.where(chosen & rows["mask"], tables.token[choice][:, None], values)
+    if rate is None:
+        if not tables.fixed:
+            raise ValueError("rate=None needs operators with fixed rates")
+        rows = tables.row_grid(w)[choice, n]  # [B, len(ROW)]
+        rate = tables.low[choice]
+    else:
+        k = _count(rate, n, tables.sign[choice], tables.least[choice])
+        rows = row_ints(k, n, tables.onehot[choice], tables.window_any[choice], tables.token[choice])
+    per = torch.add(rows[:, :9], _W_COLUMNS.to(device), alpha=w)  # [B, 9]
+    if names & {"crop", "reorder"}:
+        u = uniform((b,), generator, device)  # start uniform in [0, high]; 0 without a block
+        start = (u * rows[:, 9]).floor_().long()
+        per[:, 1] = start
+        per[:, 6] -= start * rows[:, 7]
+    w_n, start_, count_, w_km, w_ks, w_ki, shift_, crop_, reorder_ = per.to(idt).t()[:, :, None]
+    cols = torch.arange(w, dtype=idt, device=device)
+    pos = cols - w_n  # [B, W] sequence position, negative on padding
+    rel = pos - start_
+    inside = (rel >= 0) & (rel < count_)  # [B, W] the block
+    cn = cols  # a slot's column after reorder
+    if names - {"crop"}:
+        # Padding (negative positions) keeps its place, block slots get a uniformly random
+        # order. A row uses one operator, so one sort serves every row.
+        draws = torch.randint(0, 2**40, (b, w), generator=generator).to(device, non_blocking=True)
+        order = draws.add_(pos - rel * inside, alpha=2**41).argsort(dim=1)
+        rank = torch.empty(b, w, dtype=idt, device=device).scatter_(1, order, cols.expand(b, w))
+        if "reorder" in names:
+            cn = torch.where(reorder_ > 0, rank, cols)
+    values = ids.to(torch.int32)  # item ids: int32 halves the bytes moved
     if names & {"substitute", "insert"}:
         if table is None:
             raise ValueError("substitute and insert need an item-correlation table")
-        neighbour = table.lookup(ids, generator)
-    if "substitute" in names:
-        values = torch.where(chosen & rows["substitute"], neighbour, values)
-    if "crop" in names:
-        keep = keep & (~rows["crop"] | inside)
-    if "insert" in names:  # the neighbour goes right before its item
-        values = torch.stack([neighbour, values], dim=2).view(b, 2 * w)
-        keep = torch.stack([chosen & rows["insert"], keep], dim=2).view(b, 2 * w)
-    if names & {"crop", "insert"}:
-        out, new_len = compact_right(values, keep, width)
-    else:
-        out, new_len = pad_left(values, width), n.clamp(max=width)
-    return AugResult(ids=out, lengths=new_len, op=code, rate=rate, aligned=tables.aligned[code])
+        neighbour = table.lookup(values, generator).to(torch.int32)
+        if "substitute" in names:
+            values = torch.where(rank >= w_ks, neighbour, values)
+    if names & {"mask", "crop"}:  # masked slots become the token, slots cropped away 0
+        drop = rank >= w_km if "mask" in names else torch.zeros_like(inside)
+        if "crop" in names:
+            drop = drop | (inside < crop_)
+        values = torch.where(drop, rows[:, 11, None].to(torch.int32), values)
+    dest = cn + (shift_ + (width - w + 1))  # [B, W] 1-based output column: 0 spills
+    if "insert" in names:
+        ins = rank >= w_ki  # [B, W] slots getting their neighbour right before them
+        dest = dest + ins.cumsum(1, dtype=idt)
+    out = torch.zeros(b, width + 2, dtype=torch.int32, device=device)  # spill columns 0, width + 1
+    out.scatter_(1, dest.clamp(0, width + 1).long(), values)
+    if "insert" in names:
+        out.scatter_(1, ((dest - 1) * ins).clamp_(min=0).long(), neighbour)
+    return AugResult(
+        ids=out[:, 1 : width + 1].to(ids.dtype),
+        lengths=rows[:, 10].clamp(max=width),
+        op=code,
+        rate=rate,
+        aligned=tables.aligned[code],
+    )
 
 
-def _shuffle_block(
-    ids: torch.Tensor, lengths: torch.Tensor, start: torch.Tensor, block: torch.Tensor, rank: torch.Tensor
-) -> torch.Tensor:
-    """Uniformly permute the ``block`` slots of each row (a contiguous run from ``start``):
-    block slots ordered by the random ``rank`` move to ``start, start + 1, ...``."""
-    b, w = ids.shape
-    by_rank = torch.zeros_like(rank).scatter_(1, rank, block.to(rank.dtype))
-    before = (by_rank.cumsum(1) - by_rank).gather(1, rank)  # block slots ranked before each slot
-    cols = torch.arange(w, device=ids.device).expand(b, w)
-    dest = torch.where(block, (w - lengths + start)[:, None] + before, cols)
-    return torch.empty_like(ids).scatter_(1, dest, ids)
+_W_COLUMNS = torch.tensor([1, 0, 0, 1, 1, 1, 0, 0, 0])  # columns of ROW that are W - x
 
 
 # --- one operator on every row -------------------------------------------------------------

@@ -75,6 +75,8 @@ class OperatorPool:
         tables = self._tables.get(ids.device)
         if tables is None:
             tables = self._tables[ids.device] = OpTables.of(self.operators, ids.device)
-        u = uniform((len(lengths),), generator, ids.device)
-        rate = tables.low[choice] + (tables.high - tables.low)[choice] * u
+        rate = None  # fixed rates: apply reads them (and their counts) from its tables
+        if not tables.fixed:
+            u = uniform((len(lengths),), generator, ids.device)
+            rate = tables.low[choice] + (tables.high - tables.low)[choice] * u
         return ops.apply(ids, lengths, choice, rate, tables, generator, table=table, width=width)
