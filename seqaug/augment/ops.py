@@ -211,9 +211,12 @@ def apply(
     *,
     table: Neighbours | None = None,
     width: int | None = None,
+    picks: int | None = None,
 ) -> AugResult:
     """Apply operator ``choice[b]`` with ``rate[b]`` to row b, every row at once; the result
-    is ``width`` (default W) columns wide, keeping the most recent items.
+    is ``width`` (default W) columns wide, keeping the most recent items. ``picks``: a bound
+    on the count of substitute and insert rows (default W): neighbours are looked up (and
+    fallbacks drawn) for that many slots per row only.
 
     Every row has a block ``[start, start + count)`` of sequence positions: crop keeps it,
     reorder shuffles it, and the other operators draw their ``k`` slots from it (their block
@@ -251,18 +254,22 @@ def apply(
     if names - {"crop"}:
         # Padding (negative positions) keeps its place, block slots get a uniformly random
         # order. A row uses one operator, so one sort serves every row.
-        draws = torch.randint(0, 2**40, (b, w), generator=generator).to(device, non_blocking=True)
+        draws = torch.empty(b, w, dtype=torch.int64).random_(generator=generator)  # [0, 2**63)
+        draws = draws.to(device, non_blocking=True).bitwise_right_shift_(23)  # 40 random bits
         order = draws.add_(pos - rel * inside, alpha=2**41).argsort(dim=1)
         rank = torch.empty(b, w, dtype=idt, device=device).scatter_(1, order, cols.expand(b, w))
         if "reorder" in names:
-            cn = torch.where(reorder_ > 0, rank, cols)
-    values = ids.to(torch.int32)  # item ids: int32 halves the bytes moved
+            cn = cols + (rank - cols) * reorder_  # reorder_: 0/1
+    values = ids.to(torch.int32, copy=True)  # item ids: int32 halves the bytes moved
     if names & {"substitute", "insert"}:
         if table is None:
             raise ValueError("substitute and insert need an item-correlation table")
-        neighbour = table.lookup(values, generator).to(torch.int32)
+        p = min(picks or w, w)
+        top, top_rank = order[:, w - p :], cols[w - p :]  # [B, P] the slots ranked last, their ranks
+        source = values.gather(1, top)
+        neighbour = table.lookup(source, generator).to(torch.int32)  # [B, P]
         if "substitute" in names:
-            values = torch.where(rank >= w_ks, neighbour, values)
+            values.scatter_(1, top, torch.where(top_rank >= w_ks, neighbour, source))
     if names & {"mask", "crop"}:  # masked slots become the token, slots cropped away 0
         drop = rank >= w_km if "mask" in names else torch.zeros_like(inside)
         if "crop" in names:
@@ -275,7 +282,7 @@ def apply(
     out = torch.zeros(b, width + 2, dtype=torch.int32, device=device)  # spill columns 0, width + 1
     out.scatter_(1, dest.clamp(0, width + 1).long(), values)
     if "insert" in names:
-        out.scatter_(1, ((dest - 1) * ins).clamp_(min=0).long(), neighbour)
+        out.scatter_(1, ((dest.gather(1, top) - 1) * (top_rank >= w_ki)).clamp_(min=0).long(), neighbour)
     return AugResult(
         ids=out[:, 1 : width + 1].to(ids.dtype),
         lengths=rows[:, 10].clamp(max=width),
