@@ -91,19 +91,18 @@ class OpTables:
     high: torch.Tensor  # float64 [J]
     aligned: torch.Tensor  # bool [len(OPS)]
     fixed: bool  # every rate is fixed: per-row integers come from a (operator, length) grid
-    _grid: dict[str, torch.Tensor] = field(default_factory=dict, compare=False, repr=False)
+    _grids: dict[tuple[int, int], torch.Tensor] = field(default_factory=dict, compare=False, repr=False)
 
-    def row_grid(self, max_length: int) -> torch.Tensor:  # int64 [J, L + 1, len(ROW)]
-        """:func:`row_ints` of every operator j and length n <= L at the fixed rates, at
-        ``[j, n]``; L >= ``max_length``, built once per larger length (host-known widths)."""
-        grid = self._grid.get("rows")
-        if grid is None or grid.shape[1] <= max_length:
-            size = max(max_length, 2 * grid.shape[1] if grid is not None else 0) + 1
-            j = torch.arange(len(self.code), device=self.code.device).repeat_interleave(size)
-            n = torch.arange(size, device=self.code.device).repeat(len(self.code))
+    def row_grid(self, w: int, width: int) -> torch.Tensor:  # int64 [J, w + 1, ROW_COLUMNS]
+        """:func:`row_ints` of every operator j (at its fixed rate) and length n <= w at
+        ``[j, n]``, for inputs ``w`` and outputs ``width`` wide; built once per widths."""
+        grid = self._grids.get((w, width))
+        if grid is None:
+            j = torch.arange(len(self.code), device=self.code.device).repeat_interleave(w + 1)
+            n = torch.arange(w + 1, device=self.code.device).repeat(len(self.code))
             k = _count(self.low[j], n, self.sign[j], self.least[j])
-            rows = row_ints(k, n, self.onehot[j], self.window_any[j], self.token[j])
-            grid = self._grid["rows"] = rows.view(len(self.code), size, len(ROW))
+            rows = row_ints(k, n, self.onehot[j], self.window_any[j], self.token[j], w, width)
+            grid = self._grids[(w, width)] = rows.view(len(self.code), w + 1, ROW_COLUMNS)
         return grid
 
     @classmethod
@@ -174,30 +173,35 @@ def pad_left(ids: torch.Tensor, width: int) -> torch.Tensor:
     return torch.cat([ids.new_zeros(ids.shape[0], width - w), ids], dim=1)
 
 
-ROW = ("w_n", "start", "count", "w_km", "w_ks", "w_ki", "shift", "crop", "reorder", "high1", "new_len", "token")
-"""Columns of :func:`row_ints` (the first seven are filled in for a width W and block start
-by :func:`apply`): W - n, block start, block count, W - k for mask, substitute and insert rows
-(0 on other rows), output column shift, crop and reorder flags, high + 1 for the random
-start (0: no block of its own), output length, mask token."""
+ROW_COLUMNS = 2 * 9 + 3
 
 
 def row_ints(
-    k: torch.Tensor, n: torch.Tensor, onehot: torch.Tensor, window_any: torch.Tensor, token: torch.Tensor
-) -> torch.Tensor:  # int64 [R, len(ROW)]
-    """Per-row integers of :func:`apply` that do not depend on the random block start, for
-    rows with count ``k`` [R], length ``n`` [R] and operator flags ``onehot`` [R, len(OPS)]."""
+    k: torch.Tensor,  # [R] count
+    n: torch.Tensor,  # [R] length
+    onehot: torch.Tensor,  # bool [R, len(OPS)] operator
+    window_any: torch.Tensor,  # bool [R]
+    token: torch.Tensor,  # [R] mask token
+    w: int,  # input width
+    width: int,  # output width
+) -> torch.Tensor:  # int64 [R, ROW_COLUMNS]
+    """Per-row integers of :func:`apply`. Columns 0-8 plus the block start times columns
+    9-17: W - n, block start, block count - 1, W - k on mask, substitute and insert rows (W on
+    the others), output column shift (1-based), W - n + start on crop rows (slots ranked
+    below are cropped away; 0 on the others), reorder flag. Then high + 1 for the random
+    start (0: no block of its own), the output length and the mask token."""
     crop, reorder, ins = onehot[:, 0], onehot[:, 2], onehot[:, 4]
     block = crop | reorder
     count_cr = torch.where(crop, k.clamp(min=1).minimum(n), k)
     # the code's window: start in [0, n - k - 1] (k before crop's minimum of one); paper: any
     high = torch.where(window_any, n - count_cr, n - k - 1).clamp(min=0)
     count = torch.where(block, count_cr, n)  # rows without a block of their own: the sequence
-    new_len = torch.where(crop, count, n + k * ins)
-    shift = (n - count) * crop - k * ins  # less the block start on crop rows
-    return torch.stack(
-        [-n, torch.zeros_like(n), count, -k * onehot[:, 1], -k * onehot[:, 3], -k * ins, shift, crop.long(),
-         reorder.long(), (high + 1) * block, new_len, token * onehot[:, 1]], dim=1
-    )  # fmt: skip
+    new_len = torch.where(crop, count, n + k * ins).clamp(max=width)
+    shift = (n - count) * crop - k * ins + (width - w + 1)  # less the block start on crop rows
+    c, zero = crop.long(), torch.zeros_like(n)
+    base = [w - n, zero, count - 1, w - k * onehot[:, 1], w - k * onehot[:, 3], w - k * ins, shift, (w - n) * c]
+    slope = [zero, zero + 1, zero, zero, zero, zero, -c, c, zero]
+    return torch.stack([*base, reorder.long(), *slope, (high + 1) * block, new_len, token * onehot[:, 1]], dim=1)
 
 
 # --- the fused kernel ---------------------------------------------------------------------
@@ -234,32 +238,30 @@ def apply(
     if rate is None:
         if not tables.fixed:
             raise ValueError("rate=None needs operators with fixed rates")
-        rows = tables.row_grid(w)[choice, n]  # [B, len(ROW)]
+        rows = tables.row_grid(w, width)[choice, n]  # [B, ROW_COLUMNS]
         rate = tables.low[choice]
     else:
         k = _count(rate, n, tables.sign[choice], tables.least[choice])
-        rows = row_ints(k, n, tables.onehot[choice], tables.window_any[choice], tables.token[choice])
-    per = torch.add(rows[:, :9], _W_COLUMNS.to(device), alpha=w)  # [B, 9]
+        onehot, window_any, token = tables.onehot[choice], tables.window_any[choice], tables.token[choice]
+        rows = row_ints(k, n, onehot, window_any, token, w, width)
+    per = rows[:, :9]
     if names & {"crop", "reorder"}:
         u = uniform((b,), generator, device)  # start uniform in [0, high]; 0 without a block
-        start = (u * rows[:, 9]).floor_().long()
-        per[:, 1] = start
-        per[:, 6] -= start * rows[:, 7]
-    w_n, start_, count_, w_km, w_ks, w_ki, shift_, crop_, reorder_ = per.to(idt).t()[:, :, None]
+        per = torch.addcmul(per, (u * rows[:, 18]).floor_().long()[:, None], rows[:, 9:18])
+    w_n, start_, last_, w_km, w_ks, w_ki, shift_, w_crop, reorder_ = per.to(idt).t()[:, :, None]
     cols = torch.arange(w, dtype=idt, device=device)
-    pos = cols - w_n  # [B, W] sequence position, negative on padding
-    rel = pos - start_
-    inside = (rel >= 0) & (rel < count_)  # [B, W] the block
-    cn = cols  # a slot's column after reorder
+    rank = cols  # a slot's rank: its column, unless sorted
     if names - {"crop"}:
-        # Padding (negative positions) keeps its place, block slots get a uniformly random
-        # order. A row uses one operator, so one sort serves every row.
+        # Sort by (g, random draw), g = start inside the block, the own position before it and
+        # after it less count - 1: padding (negative positions) keeps its place, block slots
+        # get a uniformly random order. A row uses one operator, so one sort serves every row.
+        pos = cols - w_n  # [B, W] sequence position, negative on padding
+        g = pos - torch.clamp(pos - start_, min=torch.zeros_like(last_), max=last_)
         draws = torch.empty(b, w, dtype=torch.int64).random_(generator=generator)  # [0, 2**63)
         draws = draws.to(device, non_blocking=True).bitwise_right_shift_(23)  # 40 random bits
-        order = draws.add_(pos - rel * inside, alpha=2**41).argsort(dim=1)
+        order = draws.add_(g, alpha=2**41).argsort(dim=1)
         rank = torch.empty(b, w, dtype=idt, device=device).scatter_(1, order, cols.expand(b, w))
-        if "reorder" in names:
-            cn = cols + (rank - cols) * reorder_  # reorder_: 0/1
+    cn = cols + (rank - cols) * reorder_ if "reorder" in names else cols  # column after reorder
     values = ids.to(torch.int32, copy=True)  # item ids: int32 halves the bytes moved
     if names & {"substitute", "insert"}:
         if table is None:
@@ -271,11 +273,9 @@ def apply(
         if "substitute" in names:
             values.scatter_(1, top, torch.where(top_rank >= w_ks, neighbour, source))
     if names & {"mask", "crop"}:  # masked slots become the token, slots cropped away 0
-        drop = rank >= w_km if "mask" in names else torch.zeros_like(inside)
-        if "crop" in names:
-            drop = drop | (inside < crop_)
-        values = torch.where(drop, rows[:, 11, None].to(torch.int32), values)
-    dest = cn + (shift_ + (width - w + 1))  # [B, W] 1-based output column: 0 spills
+        drop = (rank < w_crop) | (rank >= w_km)  # [B, W]; crop: after the block spills anyway
+        values = torch.where(drop, rows[:, 20, None].to(torch.int32), values)
+    dest = cn + shift_  # [B, W] 1-based output column: 0 spills
     if "insert" in names:
         ins = rank >= w_ki  # [B, W] slots getting their neighbour right before them
         dest = dest + ins.cumsum(1, dtype=idt)
@@ -285,14 +285,11 @@ def apply(
         out.scatter_(1, ((dest.gather(1, top) - 1) * (top_rank >= w_ki)).clamp_(min=0).long(), neighbour)
     return AugResult(
         ids=out[:, 1 : width + 1].to(ids.dtype),
-        lengths=rows[:, 10].clamp(max=width),
+        lengths=rows[:, 19],
         op=code,
         rate=rate,
         aligned=tables.aligned[code],
     )
-
-
-_W_COLUMNS = torch.tensor([1, 0, 0, 1, 1, 1, 0, 0, 0])  # columns of ROW that are W - x
 
 
 # --- one operator on every row -------------------------------------------------------------

@@ -19,7 +19,7 @@ import torch
 
 from seqaug.augment import ops
 from seqaug.augment.ops import AugResult, Neighbours, Operator, OpTables, op_count_bound
-from seqaug.augment.rates import uniform
+from seqaug.augment.rates import Fixed, uniform
 
 __all__ = ["Operator", "OperatorPool"]
 
@@ -93,7 +93,11 @@ class OperatorPool:
         )
 
     def picks(self, width: int) -> int:
-        """Most substitute or insert slots of a row ``width`` wide (+1: a sampled rate may
-        exceed its upper bound by rounding)."""
-        counts = [op_count_bound(op.rate.high, width, op.rounding) for op in self.operators if op.needs_table]
-        return min(max(counts, default=0) + 1, width)
+        """Most substitute or insert slots of a row ``width`` wide (+1 for a sampled rate: it
+        may exceed its upper bound by rounding)."""
+        counts = [
+            op_count_bound(op.rate.high, width, op.rounding) + (not isinstance(op.rate, Fixed))
+            for op in self.operators
+            if op.needs_table
+        ]
+        return min(max(counts, default=0), width)
