@@ -91,6 +91,7 @@ class OpTables:
     high: torch.Tensor  # float64 [J]
     aligned: torch.Tensor  # bool [len(OPS)]
     fixed: bool  # every rate is fixed: per-row integers come from a (operator, length) grid
+    zero_token: bool  # every mask writes the padding id 0
     _grids: dict[tuple[int, int], torch.Tensor] = field(default_factory=dict, compare=False, repr=False)
 
     def row_grid(self, w: int, width: int) -> torch.Tensor:  # int64 [J, w + 1, ROW_COLUMNS]
@@ -126,6 +127,7 @@ class OpTables:
             high=t([hi for _, hi in rates], torch.float64),
             aligned=t([ALIGNED[name] for name in OPS], torch.bool),
             fixed=all(isinstance(op.rate, Fixed) for op in operators),
+            zero_token=all(op.token == 0 for op in operators if op.name == "mask"),
         )
 
 
@@ -256,7 +258,7 @@ def apply(
         # after it less count - 1: padding (negative positions) keeps its place, block slots
         # get a uniformly random order. A row uses one operator, so one sort serves every row.
         pos = cols - w_n  # [B, W] sequence position, negative on padding
-        g = pos - torch.clamp(pos - start_, min=torch.zeros_like(last_), max=last_)
+        g = pos - torch.minimum((pos - start_).clamp_(min=0), last_)
         draws = torch.empty(b, w, dtype=torch.int64).random_(generator=generator)  # [0, 2**63)
         draws = draws.to(device, non_blocking=True).bitwise_right_shift_(23)  # 40 random bits
         order = draws.add_(g, alpha=2**41).argsort(dim=1)
@@ -272,13 +274,16 @@ def apply(
         neighbour = table.lookup(source, generator).to(torch.int32)  # [B, P]
         if "substitute" in names:
             values.scatter_(1, top, torch.where(top_rank >= w_ks, neighbour, source))
-    if names & {"mask", "crop"}:  # masked slots become the token, slots cropped away 0
-        drop = (rank < w_crop) | (rank >= w_km)  # [B, W]; crop: after the block spills anyway
-        values = torch.where(drop, rows[:, 20, None].to(torch.int32), values)
     dest = cn + shift_  # [B, W] 1-based output column: 0 spills
     if "insert" in names:
         ins = rank >= w_ki  # [B, W] slots getting their neighbour right before them
         dest = dest + ins.cumsum(1, dtype=idt)
+    if names & {"mask", "crop"}:  # masked slots become the token, slots cropped away 0
+        keep = (rank >= w_crop) & (rank < w_km)  # [B, W]; crop: after the block spills anyway
+        if tables.zero_token:
+            dest = dest * keep  # spilled: their output column stays 0
+        else:
+            values = torch.where(keep, values, rows[:, 20, None].to(torch.int32))
     out = torch.zeros(b, width + 2, dtype=torch.int32, device=device)  # spill columns 0, width + 1
     out.scatter_(1, dest.clamp(0, width + 1).long(), values)
     if "insert" in names:
