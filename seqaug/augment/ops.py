@@ -92,19 +92,19 @@ class OpTables:
     aligned: torch.Tensor  # bool [len(OPS)]
     fixed: bool  # every rate is fixed: per-row integers come from a (operator, length) grid
     zero_token: bool  # every mask writes the padding id 0
-    _grids: dict[tuple[int, int], torch.Tensor] = field(default_factory=dict, compare=False, repr=False)
+    _grid: list[torch.Tensor] = field(default_factory=list, compare=False, repr=False)
 
-    def row_grid(self, w: int, width: int) -> torch.Tensor:  # int64 [J, w + 1, ROW_COLUMNS]
-        """:func:`row_ints` of every operator j (at its fixed rate) and length n <= w at
-        ``[j, n]``, for inputs ``w`` and outputs ``width`` wide; built once per widths."""
-        grid = self._grids.get((w, width))
-        if grid is None:
-            j = torch.arange(len(self.code), device=self.code.device).repeat_interleave(w + 1)
-            n = torch.arange(w + 1, device=self.code.device).repeat(len(self.code))
+    def row_grid(self, max_length: int) -> torch.Tensor:  # int64 [J, L + 1, ROW_COLUMNS]
+        """:func:`row_ints` of every operator j (at its fixed rate) and length n <= L at
+        ``[j, n]``, L >= ``max_length``; rebuilt (doubling L) when a longer length comes."""
+        if not self._grid or self._grid[0].shape[1] <= max_length:
+            size = max(max_length, 2 * self._grid[0].shape[1] if self._grid else 0) + 1
+            j = torch.arange(len(self.code), device=self.code.device).repeat_interleave(size)
+            n = torch.arange(size, device=self.code.device).repeat(len(self.code))
             k = _count(self.low[j], n, self.sign[j], self.least[j])
-            rows = row_ints(k, n, self.onehot[j], self.window_any[j], self.token[j], w, width)
-            grid = self._grids[(w, width)] = rows.view(len(self.code), w + 1, ROW_COLUMNS)
-        return grid
+            rows = row_ints(k, n, self.onehot[j], self.window_any[j], self.token[j])
+            self._grid[:] = [rows.view(len(self.code), size, ROW_COLUMNS)]
+        return self._grid[0]
 
     @classmethod
     def of(cls, operators: list[Operator], device: torch.device | str = "cpu") -> OpTables:
@@ -176,6 +176,7 @@ def pad_left(ids: torch.Tensor, width: int) -> torch.Tensor:
 
 
 ROW_COLUMNS = 2 * 9 + 3
+_NEVER = -(2**14)  # below every column - W (see ``apply``)
 
 
 def row_ints(
@@ -184,26 +185,26 @@ def row_ints(
     onehot: torch.Tensor,  # bool [R, len(OPS)] operator
     window_any: torch.Tensor,  # bool [R]
     token: torch.Tensor,  # [R] mask token
-    w: int,  # input width
-    width: int,  # output width
 ) -> torch.Tensor:  # int64 [R, ROW_COLUMNS]
-    """Per-row integers of :func:`apply`. Columns 0-8 plus the block start times columns
-    9-17: W - n, block start, block count - 1, W - k on mask, substitute and insert rows (W on
-    the others), output column shift (1-based), W - n + start on crop rows (slots ranked
-    below are cropped away; 0 on the others), reorder flag. Then high + 1 for the random
-    start (0: no block of its own), the output length and the mask token."""
+    """Per-row integers of :func:`apply`, which counts columns and ranks from the right
+    (column - W, so that none depends on W). Columns 0-8 plus the block start times columns
+    9-17: n, block start, block count - 1, -k on mask, substitute and insert rows (0 on the
+    others), output column shift less the output width, start - n on crop rows (slots ranked
+    below are cropped away; ``_NEVER`` on the others), reorder flag. Then high + 1 for the
+    random start (0: no block of its own), the output length and the mask token."""
     crop, reorder, ins = onehot[:, 0], onehot[:, 2], onehot[:, 4]
     block = crop | reorder
     count_cr = torch.where(crop, k.clamp(min=1).minimum(n), k)
     # the code's window: start in [0, n - k - 1] (k before crop's minimum of one); paper: any
     high = torch.where(window_any, n - count_cr, n - k - 1).clamp(min=0)
     count = torch.where(block, count_cr, n)  # rows without a block of their own: the sequence
-    new_len = torch.where(crop, count, n + k * ins).clamp(max=width)
-    shift = (n - count) * crop - k * ins + (width - w + 1)  # less the block start on crop rows
+    new_len = torch.where(crop, count, n + k * ins)
+    shift = (n - count) * crop - k * ins + 1  # 1-based; less the block start on crop rows
     c, zero = crop.long(), torch.zeros_like(n)
-    base = [w - n, zero, count - 1, w - k * onehot[:, 1], w - k * onehot[:, 3], w - k * ins, shift, (w - n) * c]
+    lo = torch.where(crop, -n, _NEVER)
+    base = [n, zero, count - 1, -k * onehot[:, 1], -k * onehot[:, 3], -k * ins, shift, lo, reorder.long()]
     slope = [zero, zero + 1, zero, zero, zero, zero, -c, c, zero]
-    return torch.stack([*base, reorder.long(), *slope, (high + 1) * block, new_len, token * onehot[:, 1]], dim=1)
+    return torch.stack([*base, *slope, (high + 1) * block, new_len, token * onehot[:, 1]], dim=1)
 
 
 # --- the fused kernel ---------------------------------------------------------------------
@@ -230,8 +231,10 @@ def apply(
     outside, random draw) ranks the slots: reorder rows move each slot to its rank, the other
     rows take the ``k`` slots ranked last. One scatter then writes every slot to its output
     column (a second one the inserted neighbours), spill columns catching dropped slots.
-    ``[B, W]`` temporaries are int16/int32/bool where possible (int64 ones cost several times
-    more on CPU), and with fixed rates the per-row integers are one gather from a grid."""
+    Columns and ranks count from the right (column - W), so no per-row integer depends on W:
+    with fixed rates they are one gather from an (operator, length) grid. ``[B, W]``
+    temporaries are int16/int32/bool where possible (int64 ones cost several times more on
+    CPU)."""
     b, w = ids.shape
     width = width or w
     names, n, device = tables.names, lengths, ids.device
@@ -240,24 +243,24 @@ def apply(
     if rate is None:
         if not tables.fixed:
             raise ValueError("rate=None needs operators with fixed rates")
-        rows = tables.row_grid(w, width)[choice, n]  # [B, ROW_COLUMNS]
+        rows = tables.row_grid(w)[choice, n]  # [B, ROW_COLUMNS]
         rate = tables.low[choice]
     else:
         k = _count(rate, n, tables.sign[choice], tables.least[choice])
         onehot, window_any, token = tables.onehot[choice], tables.window_any[choice], tables.token[choice]
-        rows = row_ints(k, n, onehot, window_any, token, w, width)
+        rows = row_ints(k, n, onehot, window_any, token)
     per = rows[:, :9]
     if names & {"crop", "reorder"}:
         u = uniform((b,), generator, device)  # start uniform in [0, high]; 0 without a block
         per = torch.addcmul(per, (u * rows[:, 18]).floor_().long()[:, None], rows[:, 9:18])
-    w_n, start_, last_, w_km, w_ks, w_ki, shift_, w_crop, reorder_ = per.to(idt).t()[:, :, None]
-    cols = torch.arange(w, dtype=idt, device=device)
+    n_, start_, last_, neg_km, neg_ks, neg_ki, shift_, crop_lo, reorder_ = per.to(idt).t()[:, :, None]
+    cols = torch.arange(-w, 0, dtype=idt, device=device)  # column - W: a row's items are its last n
     rank = cols  # a slot's rank: its column, unless sorted
     if names - {"crop"}:
         # Sort by (g, random draw), g = start inside the block, the own position before it and
         # after it less count - 1: padding (negative positions) keeps its place, block slots
         # get a uniformly random order. A row uses one operator, so one sort serves every row.
-        pos = cols - w_n  # [B, W] sequence position, negative on padding
+        pos = cols + n_  # [B, W] sequence position, negative on padding
         g = pos - torch.minimum((pos - start_).clamp_(min=0), last_)
         draws = torch.empty(b, w, dtype=torch.int64).random_(generator=generator)  # [0, 2**63)
         draws = draws.to(device, non_blocking=True).bitwise_right_shift_(23)  # 40 random bits
@@ -273,13 +276,13 @@ def apply(
         source = values.gather(1, top)
         neighbour = table.lookup(source, generator).to(torch.int32)  # [B, P]
         if "substitute" in names:
-            values.scatter_(1, top, torch.where(top_rank >= w_ks, neighbour, source))
-    dest = cn + shift_  # [B, W] 1-based output column: 0 spills
+            values.scatter_(1, top, torch.where(top_rank >= neg_ks, neighbour, source))
+    dest = cn + (shift_ + width)  # [B, W] 1-based output column: 0 spills
     if "insert" in names:
-        ins = rank >= w_ki  # [B, W] slots getting their neighbour right before them
+        ins = rank >= neg_ki  # [B, W] slots getting their neighbour right before them
         dest = dest + ins.cumsum(1, dtype=idt)
     if names & {"mask", "crop"}:  # masked slots become the token, slots cropped away 0
-        keep = (rank >= w_crop) & (rank < w_km)  # [B, W]; crop: after the block spills anyway
+        keep = (rank >= crop_lo) & (rank < neg_km)  # [B, W]; crop: after the block spills anyway
         if tables.zero_token:
             dest = dest * keep  # spilled: their output column stays 0
         else:
@@ -287,10 +290,10 @@ def apply(
     out = torch.zeros(b, width + 2, dtype=torch.int32, device=device)  # spill columns 0, width + 1
     out.scatter_(1, dest.clamp(0, width + 1).long(), values)
     if "insert" in names:
-        out.scatter_(1, ((dest.gather(1, top) - 1) * (top_rank >= w_ki)).clamp_(min=0).long(), neighbour)
+        out.scatter_(1, ((dest.gather(1, top) - 1) * (top_rank >= neg_ki)).clamp_(min=0).long(), neighbour)
     return AugResult(
         ids=out[:, 1 : width + 1].to(ids.dtype),
-        lengths=rows[:, 19],
+        lengths=rows[:, 19].clamp(max=width),
         op=code,
         rate=rate,
         aligned=tables.aligned[code],
