@@ -168,6 +168,7 @@ class Top1Table:
         return self.neighbour[item_ids], self.score[item_ids]
 
     def lookup(self, ids: torch.Tensor, generator: torch.Generator) -> torch.Tensor:  # [B, W] -> int32 [B, W]
+        """Top-1 neighbour of every id; where there is none, a random pool item drawn per slot."""
         if self.neighbour.device != ids.device:
             self.to(ids.device)
         if self._small is None:  # int32 copies: the gathers move half the bytes

@@ -176,7 +176,7 @@ def pad_left(ids: torch.Tensor, width: int) -> torch.Tensor:
 
 
 ROW_COLUMNS = 2 * 9 + 3
-_NEVER = -(2**14)  # below every column - W (see ``apply``)
+_NEVER = -(2**15)  # at or below every column - W (see ``apply``), and an int16
 
 
 def row_ints(
@@ -222,8 +222,8 @@ def apply(
 ) -> AugResult:
     """Apply operator ``choice[b]`` with ``rate[b]`` to row b, every row at once; the result
     is ``width`` (default W) columns wide, keeping the most recent items. ``picks``: a bound
-    on the count of substitute and insert rows (default W): neighbours are looked up (and
-    fallbacks drawn) for that many slots per row only.
+    on the count of substitute and insert rows (default W); neighbours are looked up (and
+    fallbacks drawn) for that many slots per row only. W must be below 2**15.
 
     Every row has a block ``[start, start + count)`` of sequence positions: crop keeps it,
     reorder shuffles it, and the other operators draw their ``k`` slots from it (their block
@@ -237,6 +237,8 @@ def apply(
     CPU)."""
     b, w = ids.shape
     width = width or w
+    if w > -_NEVER:
+        raise ValueError(f"inputs {w} wide: at most {-_NEVER} columns")
     names, n, device = tables.names, lengths, ids.device
     idt = torch.int16 if w + width < 2**14 else torch.int32  # positions, ranks, columns
     code = tables.code[choice]
