@@ -48,5 +48,5 @@ class OnlineAugmenter(nn.Module):
         unmasked ids), stacked copy by copy: [copies·B, width]. One pool call for all."""
         lengths = (inputs > 0).sum(1)
         if copies > 1:
-            inputs, lengths = inputs.repeat(copies, 1), lengths.repeat(copies)
+            inputs, lengths = torch.cat([inputs] * copies), torch.cat([lengths] * copies)
         return self.pool(inputs, lengths, self.rng.generator, table=self.table, max_len=self.max_len, width=width)

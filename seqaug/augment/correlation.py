@@ -152,6 +152,7 @@ class Top1Table:
         self.score = score  # float64 [N+2] normalised, -inf where none
         self.pool = pool  # int64 [P] items a random fallback draws from
         self.draws = bool((neighbour < 0).any())  # read once here, never in the training step
+        self._small: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
     def from_top1(cls, top1: Top1, known: torch.Tensor, fallback: Fallback = "random") -> Top1Table:
@@ -159,17 +160,22 @@ class Top1Table:
 
     def to(self, device: torch.device | str) -> Top1Table:
         self.neighbour, self.score, self.pool = (t.to(device) for t in (self.neighbour, self.score, self.pool))
+        self._small = None
         return self
 
     def top1(self, item_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(neighbour ids, normalised scores) of ``item_ids``; -1 / -inf where none."""
         return self.neighbour[item_ids], self.score[item_ids]
 
-    def lookup(self, ids: torch.Tensor, generator: torch.Generator) -> torch.Tensor:  # [B, W] -> [B, W]
+    def lookup(self, ids: torch.Tensor, generator: torch.Generator) -> torch.Tensor:  # [B, W] -> int32 [B, W]
+        """Top-1 neighbour of every id; where there is none, a random pool item drawn per slot."""
         if self.neighbour.device != ids.device:
             self.to(ids.device)
-        out = self.neighbour.take(ids)
+        if self._small is None:  # int32 copies: the gathers move half the bytes
+            self._small = (self.neighbour.to(torch.int32), self.pool.to(torch.int32))
+        neighbour, pool = self._small
+        out = neighbour.index_select(0, ids.reshape(-1))
         if self.draws:
-            pick = torch.randint(0, len(self.pool), tuple(ids.shape), generator=generator)
-            out = torch.where(out < 0, self.pool.take(pick.to(ids.device, non_blocking=True)), out)
-        return out
+            pick = torch.randint(0, len(pool), out.shape, generator=generator, dtype=torch.int32)
+            out = torch.where(out < 0, pool.index_select(0, pick.to(ids.device, non_blocking=True)), out)
+        return out.view(ids.shape)

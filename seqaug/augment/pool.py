@@ -12,13 +12,14 @@ width is known on the host (input width plus the most items insert can add).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 
 from seqaug.augment import ops
-from seqaug.augment.ops import AugResult, Neighbours, Operator, OpTables
-from seqaug.augment.rates import uniform
+from seqaug.augment.ops import AugResult, Neighbours, Operator, OpTables, op_count_bound
+from seqaug.augment.rates import Fixed, uniform
 
 __all__ = ["Operator", "OperatorPool"]
 
@@ -39,8 +40,15 @@ class OperatorPool:
             if op not in self.operators:
                 self.operators.append(op)
         self._tables: dict[torch.device, OpTables] = {}
-        self._long_idx = torch.tensor([self.operators.index(o) for o in self.long])
-        self._short_idx = torch.tensor([self.operators.index(o) for o in self.short] or [0])
+        # choices[p, i]: operator of draw i of m = lcm(pool sizes) for pool p (0 long, 1 short):
+        # uniform i picks each operator of either pool m / size times.
+        sizes = [len(self.long), len(self.short or self.long)]
+        self._m = math.lcm(*sizes)
+        self._choices = torch.tensor(
+            [[self.operators.index(pool[i * len(pool) // self._m]) for i in range(self._m)]
+             for pool in (self.long, self.short or self.long)]
+        )  # fmt: skip
+        self._choices_on: dict[torch.device, torch.Tensor] = {}
 
     @property
     def needs_table(self) -> bool:
@@ -52,12 +60,13 @@ class OperatorPool:
 
     def choose(self, lengths: torch.Tensor, generator: torch.Generator) -> torch.Tensor:  # [B] index
         """Index into ``self.operators`` per row."""
-        u = uniform((len(lengths),), generator, lengths.device)
-        long_idx = self._long_idx.to(lengths.device)[(u * len(self.long)).to(torch.int64)]
+        choices = self._choices_on.get(lengths.device)
+        if choices is None:
+            choices = self._choices_on[lengths.device] = self._choices.to(lengths.device).flatten()
+        i = (uniform((len(lengths),), generator, lengths.device) * self._m).long()  # [B] in [0, m)
         if self.threshold is None:
-            return long_idx
-        short_idx = self._short_idx.to(lengths.device)[(u * len(self.short)).to(torch.int64)]
-        return torch.where(lengths <= self.threshold, short_idx, long_idx)
+            return choices[i]
+        return choices[i.add_(lengths <= self.threshold, alpha=self._m)]
 
     def __call__(
         self,
@@ -75,6 +84,20 @@ class OperatorPool:
         tables = self._tables.get(ids.device)
         if tables is None:
             tables = self._tables[ids.device] = OpTables.of(self.operators, ids.device)
-        u = uniform((len(lengths),), generator, ids.device)
-        rate = tables.low[choice] + (tables.high - tables.low)[choice] * u
-        return ops.apply(ids, lengths, choice, rate, tables, generator, table=table, width=width)
+        rate = None  # fixed rates: apply reads them (and their counts) from its tables
+        if not tables.fixed:
+            u = uniform((len(lengths),), generator, ids.device)
+            rate = tables.low[choice] + (tables.high - tables.low)[choice] * u
+        return ops.apply(
+            ids, lengths, choice, rate, tables, generator, table=table, width=width, picks=self.picks(ids.shape[1])
+        )
+
+    def picks(self, width: int) -> int:
+        """Most substitute or insert slots of a row ``width`` wide (+1 for a sampled rate: it
+        may exceed its upper bound by rounding)."""
+        counts = [
+            op_count_bound(op.rate.high, width, op.rounding) + (not isinstance(op.rate, Fixed))
+            for op in self.operators
+            if op.needs_table
+        ]
+        return min(max(counts, default=0), width)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqaug.augment.ops import OPS
+from seqaug.augment import ops
+from seqaug.augment.ops import OPS, AugResult, OpTables
 from seqaug.augment.pool import Operator, OperatorPool
 from seqaug.augment.rates import Fixed, Uniform
 from seqaug.config import validate
@@ -114,3 +117,38 @@ def test_every_row_follows_its_operator(rows: list[list[int]], rate: float, seed
     for b, r in enumerate(rows):
         name = OPS[int(res.op[b])]
         assert row_follows(name, r, seq(res, b), expected_count(rate, len(r), roundings[name])), (name, r)
+
+
+def run_apply(tables: OpTables, ids, lengths, choice, rate, **kw) -> AugResult:
+    return ops.apply(ids, lengths, choice, rate, tables, torch.Generator().manual_seed(1), table=ShiftTable(), **kw)
+
+
+def same(a: AugResult, b: AugResult) -> bool:
+    return all(torch.equal(getattr(a, f.name), getattr(b, f.name)) for f in fields(AugResult))
+
+
+@pytest.mark.parametrize(("rounding", "window", "token"), [("floor", "exclude_last", 0), ("ceil", "any", 61)])
+def test_fixed_rates_read_from_the_grid_equal_computed_counts(rounding: str, window: str, token: int) -> None:
+    """With fixed rates (rate=None) the per-row integers come from an (operator, length) grid;
+    passing the same rates per row computes them: the views are equal."""
+    operators = [Operator(n, Fixed(r), rounding, window, token) for n, r in zip(OPS, (0.2, 0.7, 0.5, 0.3, 0.6))]
+    tables = OpTables.of(operators)
+    for b, width, out in [(2000, 12, 20), (200, 40, None)]:  # the second grows the grid
+        ids, lengths = lengths_batch(b, width, seed=3)
+        choice = torch.randint(0, len(OPS), (b,), generator=torch.Generator().manual_seed(4))
+        fixed = run_apply(tables, ids, lengths, choice, None, width=out)
+        assert same(fixed, run_apply(tables, ids, lengths, choice, tables.low[choice], width=out))
+
+
+def test_neighbours_of_the_picked_slots_only_change_nothing() -> None:
+    """Neighbours are looked up for the pool's bound of substitute/insert slots per row only;
+    with a deterministic table the views equal those of a lookup over every slot."""
+    pool = OperatorPool([Operator(n, Uniform(0.1, 0.6), "floor_min1") for n in OPS])
+    ids, lengths = lengths_batch(2000, 30, seed=5)
+    g = torch.Generator().manual_seed(6)
+    choice = pool.choose(lengths, g)
+    tables = OpTables.of(pool.operators)
+    rate = tables.low[choice] + (tables.high - tables.low)[choice] * torch.rand(2000, generator=g, dtype=torch.float64)
+    assert pool.picks(30) == 19  # floor(0.6 * 30) + 1 < 30
+    bounded = run_apply(tables, ids, lengths, choice, rate, width=40, picks=pool.picks(30))
+    assert same(bounded, run_apply(tables, ids, lengths, choice, rate, width=40))
