@@ -95,27 +95,36 @@ def embedding_top1(
     w = weight.detach()
     n = w.shape[0]
     cand = candidates.to(w.device)
+    off = (~cand).nonzero().squeeze(1)  # the few columns that may not be a neighbour
     neighbour = torch.full((n,), -1, dtype=torch.int64, device=w.device)
     score = torch.full((n,), torch.nan, dtype=torch.float64, device=w.device)
+    buf = torch.empty(min(chunk, n), n, dtype=w.dtype, device=w.device)  # reused: no page faults per chunk
+    wt = w.T.contiguous()
     lows, highs = [], []
     for a in range(0, n, chunk):
-        s = w[a : a + chunk] @ w.T  # [c, N+2]
-        rows = torch.arange(s.shape[0], device=w.device)
-        masked = s.masked_fill(~cand[None, :], -torch.inf)
-        masked[rows, rows + a] = -torch.inf
+        c = min(chunk, n - a)
+        s = torch.mm(w[a : a + c], wt, out=buf[:c])  # [c, N+2]
+        rows = torch.arange(c, device=w.device)
+        own = cand[a : a + c]
         if minmax == "all_pairs":
-            lows.append(s.min())
-            highs.append(s.max())
-        else:
-            sel = masked[cand[a : a + chunk]]
-            finite = sel[torch.isfinite(sel)]
-            if finite.numel():
-                lows.append(finite.min())
-                highs.append(finite.max())
-        best, arg = masked.max(dim=1)
+            lo, hi = torch.aminmax(s)
+            lows.append(lo)
+            highs.append(hi)
+        else:  # candidate rows x candidate columns, without self: +inf fill for the minimum
+            s.index_fill_(1, off, torch.inf)
+            s[rows, rows + a] = torch.inf
+            if own.any():
+                lows.append(s.amin(dim=1)[own].min())
+        s.index_fill_(1, off, -torch.inf)
+        s[rows, rows + a] = -torch.inf
+        best, arg = s.max(dim=1)
         ok = torch.isfinite(best)
-        neighbour[a : a + chunk] = torch.where(ok, arg, -1)
-        score[a : a + chunk] = torch.where(ok, best.to(torch.float64), torch.nan)
+        if minmax != "all_pairs" and own.any():
+            highs.append(best[own].max())
+        neighbour[a : a + c] = torch.where(ok, arg, -1)
+        score[a : a + c] = torch.where(ok, best.to(torch.float64), torch.nan)
+    lows = [x for x in lows if torch.isfinite(x)]
+    highs = [x for x in highs if torch.isfinite(x)]
     low = float(torch.stack(lows).min()) if lows else 0.0
     high = float(torch.stack(highs).max()) if highs else 0.0
     return Top1(neighbour, score, low, high)
