@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import torch
+import torch.nn.functional as F
 from pydantic import Field
 
 from seqaug.augment.augmenter import OnlineAugmenter
@@ -100,7 +101,9 @@ class ContrastiveRec(Method):
         h = self.backbone(batch.inputs)  # [B, W, D]
         rec = next_item_loss(h, batch.targets, batch.negatives, emb, self.rec_loss, self.num_items, batch.slot_norm)
         z = self.backbone(self.views(batch.inputs).ids)  # [2B, W', D]
+        with torch.no_grad():  # BASRec Table 6: similarity of augmented and original representations
+            cos = F.cosine_similarity(z[:, -1], h[:, -1].repeat(2, 1), dim=-1).mean()
         z = z.flatten(1) if self.representation == "flatten" else z[:, -1]
         z1, z2 = z.chunk(2)
         cl = nt_xent(z1, z2, self.temperature, self.similarity)
-        return {"loss": rec + self.cl_weight * cl, "rec": rec.detach(), "cl": cl.detach()}
+        return {"loss": rec + self.cl_weight * cl, "rec": rec.detach(), "cl": cl.detach(), "cos_views": cos}

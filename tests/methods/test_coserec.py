@@ -62,3 +62,22 @@ def test_non_causal_backbone_is_refused(synthetic: SequenceCorpus) -> None:
         entry = METHODS.get(name)
         with pytest.raises(ConfigError, match=f"method '{name}' needs a causal backbone"):
             entry.build(entry.params(name=name), ctx)
+
+
+@pytest.mark.parametrize("name", ["coserec", "cl4srec"])
+def test_view_similarity_is_logged(name: str, synthetic: SequenceCorpus) -> None:
+    """``cos_views``: mean cosine similarity of each view's last-slot output with the
+    original's (BASRec Table 6), computed from the very views the loss used."""
+    m = build(name, synthetic).eval()  # no dropout: outputs are functions of the ids
+    batch = a_batch(m, synthetic)
+    gen = m.augmenter.rng.generator
+    state = gen.get_state()
+    cos = m.loss(batch)["cos_views"]
+    gen.set_state(state)
+    with torch.no_grad():
+        h = m.backbone(batch.inputs)[:, -1]  # [B, D]
+        z = m.backbone(m.views(batch.inputs).ids)[:, -1]  # [2B, D]
+    expected = torch.nn.functional.cosine_similarity(z, h.repeat(2, 1), dim=-1).mean()
+    assert not cos.requires_grad
+    assert float(cos) == pytest.approx(float(expected), abs=1e-6)
+    assert float(cos) < 0.999  # the views differ from the input
