@@ -46,6 +46,7 @@ from seqaug.backbones.base import Backbone
 from seqaug.data.batching import SeqBatch
 from seqaug.methods.base import METHODS, Method, MethodContext, MethodParams
 from seqaug.methods.losses import bce_pos_neg
+from seqaug.methods.operator_params import pool_augmenter
 
 Weighting = Literal["code_batch_scalar", "per_sample", "none"]
 
@@ -228,9 +229,7 @@ def build_basrec(params: BASRecParams, ctx: MethodContext) -> BASRec:
         [Operator("reorder", rate, "floor", "exclude_last"), Operator("substitute", rate, "floor_min1")]
     )
     schedule = CorrelationSchedule(ctx.train, kind="memory", view=params.correlation_view, fallback=params.no_neighbour)
-    augmenter = OnlineAugmenter(
-        pool, max_len=ctx.max_len, seed=ctx.seed, correlation=schedule, item_weight=backbone.item_embedding.weight
-    )
+    augmenter = pool_augmenter(pool, ctx, backbone, schedule)
     return BASRec(
         backbone,
         augmenter,

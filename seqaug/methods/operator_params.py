@@ -128,6 +128,13 @@ def online_augmenter(
 ) -> OnlineAugmenter:
     """The augmenter of a method: its pools, a generator seeded from the run seed, and the
     correlation schedule (substitute/insert) starting from the backbone's embeddings."""
-    pool = operator_pool(params, ctx.num_items)
+    return pool_augmenter(operator_pool(params, ctx.num_items), ctx, backbone, correlation)
+
+
+def pool_augmenter(
+    pool: OperatorPool, ctx: MethodContext, backbone: Backbone, correlation: CorrelationSchedule | None = None
+) -> OnlineAugmenter:
+    """An augmenter over a given pool, seeded from the run seed, its correlation starting from
+    the backbone's embeddings."""
     weight = backbone.item_embedding.weight
     return OnlineAugmenter(pool, max_len=ctx.max_len, seed=ctx.seed, correlation=correlation, item_weight=weight)
