@@ -192,7 +192,7 @@ class BASRec(Method):
         rows, cols = slot.nonzero(as_tuple=True)  # [T]
         weight = torch.cat([_at_slots(w, rows, cols).expand(-1, -1, d) for w in (w_item, w_feat)])  # [2R, T, D]
         partner = perms[:, rows]  # [2R, T]
-        mixed = [weight * t[rows, cols] + (1.0 - weight) * t[partner, cols] for t in (h, pos, negs)]
+        mixed = [torch.lerp(t[partner, cols], t[rows, cols], weight) for t in (h, pos, negs)]  # Λ·t + (1-Λ)·t'
         return _mean(_bce_terms(*mixed), norm, dim=1).sum()
 
 

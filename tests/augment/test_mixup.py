@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from scipy import stats
 
 from seqaug.augment.mixup import (
     adaptive_weights,
@@ -22,6 +23,17 @@ def test_beta_moments_and_seed() -> None:
     a = sample_beta(0.3, (5,))
     torch.manual_seed(1)
     assert torch.equal(a, sample_beta(0.3, (5,)))
+
+
+@pytest.mark.parametrize("alpha", [0.3, 0.6, 1.0, 2.5])
+def test_beta_matches_the_distribution(alpha: float) -> None:
+    """Kolmogorov-Smirnov against scipy's Beta(α, α) (Jöhnk's method for α <= 1, Gamma above)."""
+    torch.manual_seed(0)
+    x = sample_beta(alpha, (4, 5000))
+    assert x.shape == (4, 5000) and torch.isfinite(x).all()
+    assert stats.kstest(x.flatten().double().numpy(), stats.beta(alpha, alpha).cdf).pvalue > 1e-3
+    assert stats.kstest(x.flatten().double().numpy(), stats.beta(alpha * 1.3, alpha).cdf).pvalue < 1e-3
+    assert sample_beta(alpha, (0, 3)).shape == (0, 3)
 
 
 def test_embedding_mixup_weights_the_original() -> None:
