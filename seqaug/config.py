@@ -186,6 +186,14 @@ def experiment_model() -> type[ExperimentBase]:
         __base__=Section,
         method=(method, Field(default_factory=lambda: {"name": "next_item"}, validate_default=True)),
         train=(TrainOverrides, Field(default_factory=TrainOverrides)),
+        from_run=(
+            str | None,
+            Field(
+                None,
+                description="a finished run folder whose stage 1 (its pretrain/) this run reuses instead of "
+                "training one; its stage-1 config must equal this run's",
+            ),
+        ),
     )
     return create_model(
         "ExperimentConfig",
@@ -203,6 +211,7 @@ def stage_config(cfg: Any, stage: str) -> Any:
         return cfg
     raw = to_dict(cfg)
     pre = raw.pop("pretrain")
+    pre.pop("from_run", None)
     raw["method"] = pre["method"]
     raw["train"].update({k: v for k, v in pre["train"].items() if v is not None})
     return validate(raw, "pretrain")

@@ -41,6 +41,7 @@ from seqaug.evaluate.protocols import (
 from seqaug.methods import METHODS, Method, MethodContext
 from seqaug.train.checkpoint import load_checkpoint, load_model_state
 from seqaug.train.run_folder import open_run_dir
+from seqaug.train.stage_reuse import check_reusable, copy_stage, read_source_config
 from seqaug.train.trainer import FitSummary, Trainer, TrainSettings
 
 NEGATIVES_FILE = "negatives.txt"
@@ -217,16 +218,30 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
     for stage in (pre, p):  # refuse a bad data.samples before the run folder exists
         if stage is not None:
             resolve_construction(stage.cfg, stage.split, stage.method)
+    reused = _reused_stage(cfg, pre.cfg) if pre is not None else None
     open_run_dir(run_dir, resolved, extra)
     if pre is not None:
         pre_dir = run_dir / "pretrain"
-        if not (pre_dir / "results.json").exists():
+        if reused is not None and not (pre_dir / "results.json").exists():
+            log(f"stage 1/2: reused from {reused}")
+            copy_stage(reused, pre_dir)
+        elif not (pre_dir / "results.json").exists():
             log("stage 1/2: pretrain")
             pre_dir.mkdir(exist_ok=True)
             finish(pre, pre_dir, fit_stage(pre, pre_dir, log=log, progress=progress))
         transfer_backbone(pre_dir / "best.pt", p.method)
         log("stage 2/2: main")
     return finish(p, run_dir, fit_stage(p, run_dir, log=log, progress=progress))
+
+
+def _reused_stage(cfg: Any, pre_cfg: Any) -> Path | None:
+    """The checked ``pretrain/`` folder named by ``pretrain.from_run``, or None."""
+    if cfg.pretrain.from_run is None:
+        return None
+    source = Path(cfg.pretrain.from_run)
+    source_cfg = validate(read_source_config(source), str(source / "config.yaml"))
+    source_stage = None if source_cfg.pretrain is None else to_dict(stage_config(source_cfg, "pretrain"))
+    return check_reusable(source, to_dict(pre_cfg), source_stage)
 
 
 def fit_stage(p: Prepared, stage_dir: Path, *, log: Callable[[str], None], progress: bool) -> FitSummary:

@@ -14,11 +14,12 @@ from seqaug.atomic import atomic_write_text
 from seqaug.errors import SeqaugError
 
 
-def _diff(a: Any, b: Any, prefix: str = "") -> list[str]:
+def config_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
+    """``key: old → new`` for every leaf where two nested dicts differ."""
     if isinstance(a, dict) and isinstance(b, dict):
         out: list[str] = []
         for k in sorted(set(a) | set(b)):
-            out += _diff(a.get(k), b.get(k), f"{prefix}{k}.")
+            out += config_diff(a.get(k), b.get(k), f"{prefix}{k}.")
         return out
     return [] if a == b else [f"{prefix[:-1]}: {a!r} → {b!r}"]
 
@@ -32,7 +33,7 @@ def open_run_dir(out: Path, resolved: dict, extra_files: dict[str, Callable[[Pat
         if not cfg_path.exists():
             raise SeqaugError(f"{out}: exists and is not a seqaug run folder (no config.yaml); choose another --out")
         saved = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-        changes = _diff(saved, resolved)
+        changes = config_diff(saved, resolved)
         if changes:
             raise SeqaugError(
                 f"{out}: a run with a different config is there ({'; '.join(changes[:3])}); "

@@ -68,3 +68,41 @@ def test_kill_in_main_stage_resumes_identically(
     monkeypatch.setattr(Trainer, "_train_epoch", original)
     got = experiment.train(cfg, tmp_path / "run", log=lambda _m: None)
     assert got["test"] == ref["test"]
+
+
+def test_stage_one_is_reused_from_a_finished_run(synthetic_file: Path, tmp_path: Path) -> None:
+    """``pretrain.from_run``: stage 1 is copied (not retrained) from a run with the same
+    stage-1 config, and the result equals training it here (same seed and threads)."""
+    base = two_stage(synthetic_file)
+    experiment.train(validate(base), tmp_path / "a", log=lambda _m: None)
+    variant = {**base, "name": "variant", "method": {"name": "next_item", "loss": "ce"}}
+    trained = experiment.train(validate(variant), tmp_path / "trained", log=lambda _m: None)
+    logs: list[str] = []
+    reuse = {**variant, "pretrain": {**variant["pretrain"], "from_run": str(tmp_path / "a")}}
+    got = experiment.train(validate(reuse), tmp_path / "reused", log=logs.append)
+    assert any(m.startswith("stage 1/2: reused from") for m in logs)
+    assert not any(m == "stage 1/2: pretrain" for m in logs)
+    src, dst = tmp_path / "a" / "pretrain", tmp_path / "reused" / "pretrain"
+    for name in ("results.json", "metrics.jsonl", "best.pt"):
+        assert (dst / name).read_bytes() == (src / name).read_bytes()
+    assert got["test"] == trained["test"]
+    again = experiment.train(validate(reuse), tmp_path / "reused", log=lambda _m: None)  # finished: no copy, no error
+    assert again["test"] == got["test"]
+
+
+def test_reuse_refuses_a_different_or_unfinished_stage_one(synthetic_file: Path, tmp_path: Path) -> None:
+    base = two_stage(synthetic_file)
+    experiment.train(validate(base), tmp_path / "a", log=lambda _m: None)
+    other = {**base["pretrain"], "train": {"epochs": 4, "lr": 0.005}, "from_run": str(tmp_path / "a")}
+    want = r"pretrain.from_run: .*a trained a different stage 1 \(train.epochs: 3 → 4\)"
+    with pytest.raises(ConfigError, match=want):
+        experiment.train(validate({**base, "pretrain": other}), tmp_path / "b", log=lambda _m: None)
+    assert not (tmp_path / "b").exists()
+    (tmp_path / "a" / "pretrain" / "best.pt").unlink()
+    same = {**base["pretrain"], "from_run": str(tmp_path / "a")}
+    with pytest.raises(ConfigError, match=r"pretrain.from_run: .* has no finished stage 1 \(missing best.pt\)"):
+        experiment.train(validate({**base, "pretrain": same}), tmp_path / "b", log=lambda _m: None)
+    with pytest.raises(ConfigError, match=r"pretrain.from_run: .*nowhere is not a seqaug run folder"):
+        bad = {**base["pretrain"], "from_run": str(tmp_path / "nowhere")}
+        experiment.train(validate({**base, "pretrain": bad}), tmp_path / "b", log=lambda _m: None)
+    assert not (tmp_path / "b").exists()

@@ -1,0 +1,62 @@
+"""Reusing a finished first stage (``pretrain.from_run``).
+
+BASRec's reference code runs every stage-2 variant (and the paper's ablations) from one
+shipped stage-1 checkpoint. ``pretrain.from_run: RUN`` does the same: this run's
+``pretrain/`` becomes a copy of RUN's, provided RUN's stage-1 config equals this run's
+(keys that do not change the numbers, ``name``, ``train.device`` and ``train.threads``, may
+differ; with the same threads the copy is what training here would have produced).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seqaug.errors import ConfigError
+from seqaug.train.run_folder import config_diff
+
+KEY = "pretrain.from_run"
+IGNORED = ("name", "train.device", "train.threads")
+STAGE_FILES = ("best.pt", "results.json")
+
+
+def check_reusable(source: Path, want: dict, source_stage: Any) -> Path:
+    """The ``pretrain/`` folder of ``source`` after checking that it is finished and that its
+    stage-1 config (``source_stage``, the dict of the source run's resolved stage-1 config, or
+    None when it has no pretrain section) equals ``want``."""
+    stage = source / "pretrain"
+    missing = [name for name in STAGE_FILES if not (stage / name).exists()]
+    if missing:
+        raise ConfigError(f"{KEY}: {stage} has no finished stage 1 (missing {', '.join(missing)})")
+    if source_stage is None:
+        raise ConfigError(f"{KEY}: {source / 'config.yaml'} has no pretrain section")
+    changes = [c for c in config_diff(source_stage, want) if not c.startswith(tuple(f"{k}:" for k in IGNORED))]
+    if changes:
+        raise ConfigError(f"{KEY}: {source} trained a different stage 1 ({'; '.join(changes[:3])})")
+    return stage
+
+
+def read_source_config(source: Path) -> dict:
+    """The resolved config saved in ``source`` (a run folder)."""
+    path = source / "config.yaml"
+    if not path.exists():
+        raise ConfigError(f"{KEY}: {source} is not a seqaug run folder (no config.yaml)")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def copy_stage(stage: Path, dest: Path) -> None:
+    """Copy a finished stage folder to ``dest`` atomically (all files or none)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        for path in stage.iterdir():
+            if path.is_file():
+                shutil.copy2(path, tmp / path.name)
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
