@@ -222,13 +222,14 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
     open_run_dir(run_dir, resolved, extra)
     if pre is not None:
         pre_dir = run_dir / "pretrain"
-        if reused is not None and not (pre_dir / "results.json").exists():
-            log(f"stage 1/2: reused from {reused}")
-            copy_stage(reused, pre_dir)
-        elif not (pre_dir / "results.json").exists():
-            log("stage 1/2: pretrain")
-            pre_dir.mkdir(exist_ok=True)
-            finish(pre, pre_dir, fit_stage(pre, pre_dir, log=log, progress=progress))
+        if not (pre_dir / "results.json").exists():  # else stage 1 finished before this resume
+            if reused is not None:
+                log(f"stage 1/2: reused from {reused}")
+                copy_stage(reused, pre_dir)
+            else:
+                log("stage 1/2: pretrain")
+                pre_dir.mkdir(exist_ok=True)
+                finish(pre, pre_dir, fit_stage(pre, pre_dir, log=log, progress=progress))
         transfer_backbone(pre_dir / "best.pt", p.method)
         log("stage 2/2: main")
     return finish(p, run_dir, fit_stage(p, run_dir, log=log, progress=progress))

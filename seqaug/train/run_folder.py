@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from seqaug.atomic import atomic_write_text
+from seqaug.atomic import atomic_dir, atomic_write_text
 from seqaug.errors import SeqaugError
 
 
@@ -40,14 +38,11 @@ def open_run_dir(out: Path, resolved: dict, extra_files: dict[str, Callable[[Pat
                 "choose another --out or delete it"
             )
         return False
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         atomic_write_text(tmp / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
         for name, write in extra_files.items():
             write(tmp / name)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    atomic_dir(out, fill)
     return True

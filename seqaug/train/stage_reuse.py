@@ -10,12 +10,12 @@ differ; with the same threads the copy is what training here would have produced
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from seqaug.atomic import atomic_dir
 from seqaug.errors import ConfigError
 from seqaug.train.run_folder import config_diff
 
@@ -50,13 +50,10 @@ def read_source_config(source: Path) -> dict:
 
 def copy_stage(stage: Path, dest: Path) -> None:
     """Copy a finished stage folder to ``dest`` atomically (all files or none)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         for path in stage.iterdir():
             if path.is_file():
                 shutil.copy2(path, tmp / path.name)
-        tmp.rename(dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    atomic_dir(dest, fill)
