@@ -82,18 +82,19 @@ def stats_cmd(
 @app.command("report")
 def report_cmd(
     runs: Annotated[list[Path], typer.Argument(help="Run folders (or results.json files)")],
-    format: Annotated[str, typer.Option("--format", help="markdown or csv")] = "markdown",
+    format: Annotated[str, typer.Option("--format", help="markdown, csv or latex")] = "markdown",
     metrics: Annotated[str, typer.Option(help="Comma-separated metrics")] = "hr@10,ndcg@10,hr@20,ndcg@20",
     split: Annotated[str, typer.Option(help="valid or test")] = "test",
     group: Annotated[bool, typer.Option("--group", help="Average runs that differ only in seed")] = False,
 ) -> None:
     """A table of results across runs."""
-    from seqaug.evaluate.report import load_results, render, table
+    from seqaug.evaluate.report import FORMATS, load_results, render, table
 
-    if format not in ("markdown", "csv"):
-        raise SeqaugError(f"--format {format!r}: valid choices: markdown, csv")
-    header, body = table(load_results(runs), [m.strip() for m in metrics.split(",")], split, group)
-    typer.echo(render(header, body, format))
+    if format not in FORMATS:
+        raise SeqaugError(f"--format {format!r}: valid choices: {', '.join(FORMATS)}")
+    names = [m.strip() for m in metrics.split(",")]
+    header, body = table(load_results(runs), names, split, group)
+    typer.echo(render(header, body, format, n_metrics=len(names)))
 
 
 @app.command("quickstart")

@@ -1,4 +1,4 @@
-"""Tables of results across runs (markdown or CSV), optionally averaged over seeds."""
+"""Tables of results across runs (markdown, CSV or LaTeX), optionally averaged over seeds."""
 
 from __future__ import annotations
 
@@ -71,7 +71,52 @@ def table(
     return header, body
 
 
-def render(header: list[str], body: list[list[str]], fmt: str) -> str:
+FORMATS = ("markdown", "csv", "latex")
+_LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"}
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text).replace(" ± ", " $\\pm$ ")
+
+
+def _leading_float(cell: str) -> float | None:
+    try:
+        return float(cell.split(" ")[0])
+    except ValueError:
+        return None
+
+
+def render_latex(header: list[str], body: list[list[str]], n_metrics: int) -> str:
+    """A booktabs ``tabular``; the best (highest) value of each of the last ``n_metrics`` columns in bold."""
+    first_metric = len(header) - n_metrics
+    best = {}
+    for col in range(first_metric, len(header)):
+        values = [_leading_float(r[col]) for r in body]
+        known = [v for v in values if v is not None]
+        if len(known) > 1:
+            best[col] = max(known)
+    lines = [
+        "\\begin{tabular}{" + "l" * first_metric + "r" * n_metrics + "}",
+        "\\toprule",
+        " & ".join(map(_latex_escape, header)) + " \\\\",
+        "\\midrule",
+    ]
+    for row in body:
+        cells = [_latex_escape(c) for c in row]
+        for col, top in best.items():
+            if _leading_float(row[col]) == top:
+                cells[col] = "\\textbf{" + cells[col] + "}"
+        lines.append(" & ".join(cells) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines)
+
+
+def render(header: list[str], body: list[list[str]], fmt: str, n_metrics: int = 0) -> str:
+    """``fmt``: markdown, csv or latex (``n_metrics``: how many trailing columns are metrics)."""
+    if fmt not in FORMATS:
+        raise SeqaugError(f"format {fmt!r}: valid choices: {', '.join(FORMATS)}")
+    if fmt == "latex":
+        return render_latex(header, body, n_metrics)
     if fmt == "csv":
         import csv
         import io
