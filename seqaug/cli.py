@@ -63,6 +63,38 @@ def evaluate_cmd(
     typer.echo(json.dumps(res, indent=2))
 
 
+@app.command("recommend")
+def recommend_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder with config.yaml and best.pt")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: user,rank,item,score (raw ids)")],
+    k: Annotated[int, typer.Option("--k", help="Items per user")] = 10,
+    users: Annotated[Optional[str], typer.Option(help="Comma-separated raw user ids (default: all)")] = None,
+    users_file: Annotated[Optional[Path], typer.Option(help="File with one raw user id per line")] = None,
+    keep_history: Annotated[bool, typer.Option("--keep-history", help="Also recommend items the user has")] = False,
+) -> None:
+    """Top-k items per user after each user's whole known sequence (best checkpoint)."""
+    from seqaug.evaluate.recommend import select_users, top_k, write_csv
+    from seqaug.experiment import load_trained
+
+    if users is not None and users_file is not None:
+        raise SeqaugError("give --users or --users-file, not both")
+    raw, source = None, "--users"
+    if users is not None:
+        raw = [u.strip() for u in users.split(",") if u.strip()]
+    elif users_file is not None:
+        if not users_file.is_file():
+            raise SeqaugError(f"--users-file: {users_file} does not exist")
+        raw, source = users_file.read_text(encoding="utf-8").splitlines(), str(users_file)
+    p = load_trained(run_dir)
+    corpus = p.split.full
+    idx = select_users(corpus, raw, source)
+    items, scores = top_k(
+        p.method, corpus, idx, k, max_len=p.cfg.data.max_len, keep_history=keep_history, device=p.device
+    )
+    write_csv(out, corpus, idx, items, scores)
+    typer.echo(f"{len(idx)} users × {k} items → {out}")
+
+
 @data_app.command("stats")
 def stats_cmd(
     path: Annotated[Path, typer.Argument(help="Data file or presplit folder")],

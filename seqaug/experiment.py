@@ -316,22 +316,28 @@ def finish(p: Prepared, run_dir: Path, summary: FitSummary) -> dict[str, Any]:
     return results
 
 
-def evaluate_run(run_dir: Path, overrides: list[str], split_name: str) -> dict[str, Any]:
-    """Re-evaluate ``best.pt`` of a finished or running run, optionally under other eval keys."""
+def load_trained(run_dir: Path, overrides: list[str] | None = None) -> Prepared:
+    """A run folder's config (with ``overrides``), data and method with ``best.pt`` loaded."""
     from seqaug.config import apply_overrides
 
     cfg_path = Path(run_dir) / "config.yaml"
     if not cfg_path.exists():
         raise SeqaugError(f"{run_dir}: not a seqaug run folder (no config.yaml)")
-    raw = apply_overrides(yaml.safe_load(cfg_path.read_text(encoding="utf-8")), overrides)
+    raw = apply_overrides(yaml.safe_load(cfg_path.read_text(encoding="utf-8")), overrides or [])
     cfg = validate(raw, str(cfg_path))
     p = prepare(cfg, Path(run_dir))
     best = Path(run_dir) / "best.pt"
     ckpt = load_checkpoint(best, map_location=p.device)
     load_model_state(p.method, ckpt["model"], best)
     p.method.to(p.device)
-    metrics = evaluator_for(cfg, p.split, split_name, p.protocol, p.device).evaluate(p.method, FINAL_ROUND)
-    return {**run_identity(cfg), "split": split_name, "protocol": p.protocol.describe(), split_name: metrics}
+    return p
+
+
+def evaluate_run(run_dir: Path, overrides: list[str], split_name: str) -> dict[str, Any]:
+    """Re-evaluate ``best.pt`` of a finished or running run, optionally under other eval keys."""
+    p = load_trained(run_dir, overrides)
+    metrics = evaluator_for(p.cfg, p.split, split_name, p.protocol, p.device).evaluate(p.method, FINAL_ROUND)
+    return {**run_identity(p.cfg), "split": split_name, "protocol": p.protocol.describe(), split_name: metrics}
 
 
 def run_identity(cfg: Any) -> dict[str, Any]:

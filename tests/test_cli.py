@@ -70,6 +70,13 @@ def test_train_evaluate_report(synthetic_file: Path, tmp_path: Path) -> None:
     assert json.loads(sampled.stdout)["test"]["hr@10"] > res["test"]["hr@10"]
     rep = cli("report", str(tmp_path / "run"), str(tmp_path / "run"), "--group", "--format", "csv")
     assert rep.returncode == 0 and "2," in rep.stdout.splitlines()[1]
+    rec = cli("recommend", str(tmp_path / "run"), "--out", str(tmp_path / "recs.csv"), "--k", "4", "--users", "1,7")
+    assert rec.returncode == 0, rec.stderr
+    lines = (tmp_path / "recs.csv").read_text().splitlines()
+    assert lines[0] == "user,rank,item,score" and len(lines) == 9 and lines[5].startswith("7,1,")
+    bad = cli("recommend", str(tmp_path / "run"), "--out", str(tmp_path / "bad.csv"), "--users", "1,nobody")
+    assert_one_line_error(bad, "--users", "unknown user 'nobody'")
+    assert not (tmp_path / "bad.csv").exists()
 
 
 def test_data_stats(synthetic_file: Path) -> None:
