@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqaug.methods.softmax_ce import softmax_cross_entropy
+
 
 def _reduce(losses: torch.Tensor, norm: float | None) -> torch.Tensor:
     """Mean over rows, or ``sum / norm`` with a fixed normaliser (see ``SeqBatch.slot_norm``)."""
@@ -24,10 +26,13 @@ def full_softmax_ce(
 ) -> torch.Tensor:
     """Cross-entropy over all real items 1..N (padding and mask rows excluded).
 
-    h [T, D], targets [T] in 1..N.
+    h [T, D], targets [T] in 1..N. On CPU the chunked form (``softmax_ce``) avoids the
+    [T, N] logit tensors; elsewhere the plain product.
     """
-    logits = h @ embedding.weight[1 : num_items + 1].T  # [T, N]
-    return _reduce(F.cross_entropy(logits, targets - 1, reduction="none"), norm)
+    candidates = embedding.weight[1 : num_items + 1]  # [N, D]
+    if h.device.type == "cpu":
+        return _reduce(softmax_cross_entropy(h, candidates, targets - 1), norm)
+    return _reduce(F.cross_entropy(h @ candidates.T, targets - 1, reduction="none"), norm)
 
 
 def next_item_loss(
