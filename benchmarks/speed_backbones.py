@@ -44,7 +44,7 @@ VARIANTS: dict[str, tuple[dict, dict | None]] = {  # label: (backbone section, d
 }
 
 
-def config(data_dir: str, dataset: str, backbone: dict, samples: dict | None) -> Any:
+def config(data_dir: str, dataset: str, backbone: dict, samples: dict | None, loss: str = "bce") -> Any:
     data: dict[str, Any] = {"path": dataset, "data_dir": data_dir, "format": "s3rec", "max_len": MAX_LEN}
     if samples:
         data["samples"] = samples
@@ -52,7 +52,7 @@ def config(data_dir: str, dataset: str, backbone: dict, samples: dict | None) ->
         {
             "data": data,
             "backbone": backbone,
-            "method": {"name": "next_item", "loss": "bce"},
+            "method": {"name": "next_item", "loss": loss},
             "train": {"batch_size": BATCH, "seed": 0},
         }
     )

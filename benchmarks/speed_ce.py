@@ -21,13 +21,11 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from speed_core import environment, write_json  # benchmarks/ is on sys.path when run as a script
+from speed_backbones import BATCH, D, config  # benchmarks/ is on sys.path when run as a script
+from speed_core import environment, write_json
 
 import seqaug.methods.losses as losses
 from seqaug import experiment
-from seqaug.config import validate
-
-D, MAX_LEN, BATCH = 64, 50, 256
 
 
 def plain_ce(h: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -44,17 +42,6 @@ def loss_impl(plain: bool) -> Iterator[None]:
         yield
     finally:
         losses.softmax_cross_entropy = saved
-
-
-def build(data_dir: str, dataset: str, backbone: str) -> Any:
-    return validate(
-        {
-            "data": {"path": dataset, "data_dir": data_dir, "format": "s3rec", "max_len": MAX_LEN},
-            "backbone": {"name": backbone, "hidden_size": D},
-            "method": {"name": "next_item", "loss": "ce"},
-            "train": {"batch_size": BATCH, "seed": 0},
-        }
-    )
 
 
 def timed_step(method: Any, opt: torch.optim.Optimizer, batch: Any, plain: bool) -> float:
@@ -74,13 +61,13 @@ def compare(cfg: Any, batches: int | None) -> dict[str, float]:
         torch.manual_seed(0)
         m = experiment.build_method(cfg, split)
         methods.append((m, torch.optim.Adam(m.parameters(), lr=1e-3)))
+        m.train()
     samples = experiment.build_samples(cfg, split, methods[0][0])
     totals = [0.0, 0.0]
     for i, batch in enumerate(samples.epoch(np.random.default_rng(0))):
         if batches is not None and i >= batches:
             break
         for k, (m, opt) in enumerate(methods):
-            m.train()
             t = timed_step(m, opt, batch, plain=(k == 0))
             if i >= 3:  # warm-up batches not counted
                 totals[k] += t
@@ -101,7 +88,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     results: dict[str, Any] = {"dataset": args.dataset, "batch_size": BATCH, "hidden_size": D}
     for name in args.backbones.split(","):
-        row = compare(build(args.data_dir, args.dataset, name), args.batches)
+        cfg = config(args.data_dir, args.dataset, {"name": name, "hidden_size": D}, None, loss="ce")
+        row = compare(cfg, args.batches)
         results[name] = row
         print(f"{name:12s} plain {row['plain_s']:8.2f} s  chunked {row['chunked_s']:8.2f} s  x{row['speedup']}")
     results.update(environment())
