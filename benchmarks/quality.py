@@ -63,42 +63,78 @@ def main() -> None:
                 if proc.returncode != 0:
                     sys.exit(f"seed {seed} failed (exit {proc.returncode}); see {out / f'{name}-s{seed}.log'}")
     results = [json.loads((out / f"{name}-s{s}" / "results.json").read_text()) for s in args.seeds]
-    metrics = list(results[0]["test"])
+    summary = summarise(
+        name=name,
+        config=args.config,
+        sets=args.sets,
+        protocol=results[0]["protocol"],
+        per_seed={str(r["seed"]): r["test"] for r in results},
+        best_epochs=[r["best_epoch"] for r in results],
+        seconds_per_epoch=[r["timings"]["seconds_per_epoch"] for r in results],
+        targets=args.target,
+    )
+    summary["wall_seconds_this_call"] = round(time.time() - start, 1)
+    publish(summary, out / f"{name}.json", args.record)
+
+
+def summarise(
+    *,
+    name: str,
+    config: str,
+    sets: list[str],
+    protocol: dict,
+    per_seed: dict[str, dict[str, float]],
+    best_epochs: list,
+    seconds_per_epoch: list,
+    targets: list[str],
+) -> dict:
+    """Mean and std of the test metrics over seeds (``per_seed``: seed → test metrics), with
+    each ``metric=value`` target marked met or not."""
+    runs = list(per_seed.values())
+    metrics = list(runs[0])
     summary = {
         "name": name,
-        "config": args.config,
-        "sets": args.sets,
-        "seeds": args.seeds,
-        "protocol": results[0]["protocol"],
-        "test_mean": {m: statistics.mean(r["test"][m] for r in results) for m in metrics},
-        "test_std": {m: statistics.stdev(r["test"][m] for r in results) if len(results) > 1 else 0.0 for m in metrics},
-        "per_seed": {str(r["seed"]): r["test"] for r in results},
-        "best_epochs": [r["best_epoch"] for r in results],
-        "seconds_per_epoch": [r["timings"]["seconds_per_epoch"] for r in results],
-        "wall_seconds_this_call": round(time.time() - start, 1),
+        "config": config,
+        "sets": sets,
+        "seeds": [int(s) for s in per_seed],
+        "protocol": protocol,
+        "test_mean": {m: statistics.mean(r[m] for r in runs) for m in metrics},
+        "test_std": {m: statistics.stdev(r[m] for r in runs) if len(runs) > 1 else 0.0 for m in metrics},
+        "per_seed": per_seed,
+        "best_epochs": best_epochs,
+        "seconds_per_epoch": seconds_per_epoch,
         "date": time.strftime("%Y-%m-%d"),
     }
-    targets = {}
-    for t in args.target:
+    checked = {}
+    for t in targets:
         m, v = t.split("=")
         got = summary["test_mean"][m]
-        targets[m] = {"target": float(v), "measured": got, "met": got >= float(v)}
-    summary["targets"] = targets
-    (out / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
-    mean = summary["test_mean"]
-    line = (
-        f"| {summary['date']} | {name} | {results[0]['protocol']['name']} | {len(args.seeds)} "
-        f"({','.join(map(str, args.seeds))}) | {mean['ndcg@10']:.4f} | {mean['hr@10']:.4f} | "
+        checked[m] = {"target": float(v), "measured": got, "met": got >= float(v)}
+    summary["targets"] = checked
+    return summary
+
+
+def results_line(summary: dict, command: str) -> str:
+    """One row of the RESULTS.md mean tables."""
+    mean, seeds, targets = summary["test_mean"], summary["seeds"], summary["targets"]
+    return (
+        f"| {summary['date']} | {summary['name']} | {summary['protocol']['name']} | {len(seeds)} "
+        f"({','.join(map(str, seeds))}) | {mean['ndcg@10']:.4f} | {mean['hr@10']:.4f} | "
         f"{mean.get('ndcg@20', float('nan')):.4f} | {mean.get('hr@20', float('nan')):.4f} | "
         + (", ".join(f"{m} {d['target']:.4f} {'met' if d['met'] else 'NOT met'}" for m, d in targets.items()) or "—")
-        + f" | `python benchmarks/quality.py {args.config} --seeds {' '.join(map(str, args.seeds))}"
-        + "".join(f" --set {s}" for s in args.sets)
-        + "` |"
+        + f" | `{command}` |"
     )
+
+
+def publish(summary: dict, path: Path, record: str | None) -> None:
+    """Write the summary JSON, print the means and the RESULTS.md row, optionally append it."""
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    command = f"python benchmarks/quality.py {summary['config']} --seeds {' '.join(map(str, summary['seeds']))}"
+    line = results_line(summary, command + "".join(f" --set {s}" for s in summary["sets"]))
     print(json.dumps(summary["test_mean"], indent=2))
     print(line)
-    if args.record:
-        with open(args.record, "a", encoding="utf-8") as fh:
+    if record:
+        with open(record, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
 
 
