@@ -70,7 +70,8 @@ def main() -> None:
     summaries = [json.loads(p.read_text()) for p in args.summaries]
     summary = merge(summaries, args.name, args.target)
     summary["merged_from"] = [p.name for p in args.summaries]
-    publish(summary, args.out, args.record)
+    command = f"python benchmarks/merge_seeds.py {' '.join(p.name for p in args.summaries)} (seeds by quality.py)"
+    publish(summary, args.out, args.record, command)
 
 
 if __name__ == "__main__":

@@ -126,11 +126,14 @@ def results_line(summary: dict, command: str) -> str:
     )
 
 
-def publish(summary: dict, path: Path, record: str | None) -> None:
-    """Write the summary JSON, print the means and the RESULTS.md row, optionally append it."""
+def publish(summary: dict, path: Path, record: str | None, command: str | None = None) -> None:
+    """Write the summary JSON, print the means and the RESULTS.md row (``command``: how the
+    figures were made; default the quality.py call), optionally append the row to ``record``."""
     path.write_text(json.dumps(summary, indent=2) + "\n")
-    command = f"python benchmarks/quality.py {summary['config']} --seeds {' '.join(map(str, summary['seeds']))}"
-    line = results_line(summary, command + "".join(f" --set {s}" for s in summary["sets"]))
+    if command is None:
+        command = f"python benchmarks/quality.py {summary['config']} --seeds {' '.join(map(str, summary['seeds']))}"
+        command += "".join(f" --set {s}" for s in summary["sets"])
+    line = results_line(summary, command)
     print(json.dumps(summary["test_mean"], indent=2))
     print(line)
     if record:
