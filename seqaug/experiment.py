@@ -236,13 +236,15 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
 
 
 def _reused_stage(cfg: Any, pre_cfg: Any) -> Path | None:
-    """The checked ``pretrain/`` folder named by ``pretrain.from_run``, or None."""
+    """The checked stage-1 folder named by ``pretrain.from_run`` (a two-stage run's
+    ``pretrain/``, or a one-stage run itself), or None."""
     if cfg.pretrain.from_run is None:
         return None
     source = Path(cfg.pretrain.from_run)
     source_cfg = validate(read_source_config(source), str(source / "config.yaml"))
-    source_stage = None if source_cfg.pretrain is None else to_dict(stage_config(source_cfg, "pretrain"))
-    return check_reusable(source, to_dict(pre_cfg), source_stage)
+    if source_cfg.pretrain is None:  # a one-stage run: its own training is the stage 1
+        return check_reusable(source, to_dict(pre_cfg), to_dict(source_cfg), stage=source)
+    return check_reusable(source, to_dict(pre_cfg), to_dict(stage_config(source_cfg, "pretrain")))
 
 
 def fit_stage(p: Prepared, stage_dir: Path, *, log: Callable[[str], None], progress: bool) -> FitSummary:

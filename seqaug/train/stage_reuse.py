@@ -4,14 +4,15 @@ BASRec's reference code runs every stage-2 variant (and the paper's ablations) f
 shipped stage-1 checkpoint. ``pretrain.from_run: RUN`` does the same: this run's
 ``pretrain/`` becomes a copy of RUN's, provided RUN's stage-1 config equals this run's
 (keys that do not change the numbers, ``name``, ``train.device`` and ``train.threads``, may
-differ; with the same threads the copy is what training here would have produced).
+differ; with the same threads the copy is what training here would have produced). RUN may
+also be a one-stage run (no ``pretrain`` section) whose config equals this run's stage 1,
+e.g. a finished baseline: its files become this run's ``pretrain/``.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -24,16 +25,14 @@ IGNORED = ("name", "train.device", "train.threads")
 STAGE_FILES = ("best.pt", "results.json")
 
 
-def check_reusable(source: Path, want: dict, source_stage: Any) -> Path:
-    """The ``pretrain/`` folder of ``source`` after checking that it is finished and that its
-    stage-1 config (``source_stage``, the dict of the source run's resolved stage-1 config, or
-    None when it has no pretrain section) equals ``want``."""
-    stage = source / "pretrain"
+def check_reusable(source: Path, want: dict, source_stage: dict, stage: Path | None = None) -> Path:
+    """The stage-1 folder of ``source`` (``source/pretrain``, or ``stage`` when given: a
+    one-stage run is its own stage 1) after checking that it is finished and that its config
+    (``source_stage``, a resolved config dict) equals ``want``."""
+    stage = source / "pretrain" if stage is None else stage
     missing = [name for name in STAGE_FILES if not (stage / name).exists()]
     if missing:
         raise ConfigError(f"{KEY}: {stage} has no finished stage 1 (missing {', '.join(missing)})")
-    if source_stage is None:
-        raise ConfigError(f"{KEY}: {source / 'config.yaml'} has no pretrain section")
     changes = [c for c in config_diff(source_stage, want) if not c.startswith(tuple(f"{k}:" for k in IGNORED))]
     if changes:
         raise ConfigError(f"{KEY}: {source} trained a different stage 1 ({'; '.join(changes[:3])})")

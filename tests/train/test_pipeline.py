@@ -106,3 +106,27 @@ def test_reuse_refuses_a_different_or_unfinished_stage_one(synthetic_file: Path,
         bad = {**base["pretrain"], "from_run": str(tmp_path / "nowhere")}
         experiment.train(validate({**base, "pretrain": bad}), tmp_path / "b", log=lambda _m: None)
     assert not (tmp_path / "b").exists()
+
+
+def test_a_one_stage_run_is_reused_as_stage_one(synthetic_file: Path, tmp_path: Path) -> None:
+    """``pretrain.from_run`` may name a finished one-stage run (a baseline) whose config equals
+    the stage-1 config: its checkpoint seeds stage 2 exactly as training stage 1 here does."""
+    base = two_stage(synthetic_file)
+    trained = experiment.train(validate(base), tmp_path / "trained", log=lambda _m: None)
+    pre = stage_config(validate(base), "pretrain")
+    baseline = {**base, "name": "baseline", "method": {"name": "next_item", "loss": "ce"}, "pretrain": None}
+    baseline["train"] = {**base["train"], "epochs": pre.train.epochs, "lr": pre.train.lr}
+    experiment.train(validate(baseline), tmp_path / "baseline", log=lambda _m: None)
+    logs: list[str] = []
+    reuse = {**base, "pretrain": {**base["pretrain"], "from_run": str(tmp_path / "baseline")}}
+    got = experiment.train(validate(reuse), tmp_path / "reused", log=logs.append)
+    assert any(m.startswith("stage 1/2: reused from") for m in logs)
+    copied = tmp_path / "reused" / "pretrain" / "best.pt"
+    assert copied.read_bytes() == (tmp_path / "baseline" / "best.pt").read_bytes()
+    assert got["test"] == trained["test"]
+    other = {**baseline, "train": {**baseline["train"], "lr": 0.01}}
+    experiment.train(validate(other), tmp_path / "other", log=lambda _m: None)
+    wrong = {**base, "pretrain": {**base["pretrain"], "from_run": str(tmp_path / "other")}}
+    with pytest.raises(ConfigError, match=r"pretrain.from_run: .*other trained a different stage 1 \(train.lr: 0.01"):
+        experiment.train(validate(wrong), tmp_path / "refused", log=lambda _m: None)
+    assert not (tmp_path / "refused").exists()
