@@ -5,8 +5,9 @@ backbone, trained as stage 2 after plain next-item training (a ``pretrain`` sect
 Per batch: ``L = L_main + L_ssa + L_csa``.
 - ``L_main``: next-item BCE of ``H = Enc(E(x))``.
 - single-sequence augmentation (``L_ssa``), ``2·n_pairs`` views: M-Reorder or M-Substitute
-  (position-aligned, ``rate ~ U(a, b)`` per row; the code draws the operator per view and
-  row, ``op_choice: paired`` gives the paper's one-of-each per pair), mixed in embedding
+  (position-aligned, ``rate ~ U(a, b)`` per row, or each operator's own ``reorder_rate`` /
+  ``substitute_rate`` as in the earlier code of the released Yelp log; the code draws the
+  operator per view and row, ``op_choice: paired`` gives the paper's one-of-each per pair), mixed in embedding
   space ``λ·E(x) + (1-λ)·E(x')`` with ``λ ~ Beta(α, α)`` per row, encoded with the
   original padding, trained on the original targets and negatives, weighted by
   ``ω = minmax(1/(rate·λ))`` as the reference code really does it (``code_batch_scalar``:
@@ -34,13 +35,13 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.mixup import adaptive_weights, embedding_mixup, mixup_weight_shape, sample_beta
 from seqaug.augment.ops import AugResult
 from seqaug.augment.pool import Operator, OperatorPool
-from seqaug.augment.rates import Uniform
+from seqaug.augment.rates import RateSpec, Uniform, make_rate
 from seqaug.augment.schedule import CorrelationSchedule
 from seqaug.backbones.base import Backbone
 from seqaug.data.batching import SeqBatch
@@ -56,6 +57,12 @@ class BASRecParams(MethodParams):
     alpha: float = Field(0.3, gt=0.0, description="Beta(α, α) of every mixup (the code's --beta)")
     rate_min: float = Field(0.2, ge=0.0, le=1.0, description="a of rate ~ U(a, b)")
     rate_max: float = Field(0.51, ge=0.0, le=1.0, description="b of rate ~ U(a, b) (code default 0.51)")
+    reorder_rate: RateSpec | None = Field(
+        None, description="M-Reorder's own rate, a number or [low, high] (default: U(rate_min, rate_max))"
+    )
+    substitute_rate: RateSpec | None = Field(
+        None, description="M-Substitute's own rate (the released Yelp log: reorder 0.3, substitute 0.2)"
+    )
     n_pairs: int = Field(1, ge=1, description="pairs of single-sequence views (2·n_pairs views)")
     n_whole_level: int = Field(1, ge=1, description="repetitions of each cross-sequence mixup")
     op_choice: Literal["per_view", "paired"] = Field(
@@ -77,6 +84,14 @@ class BASRecParams(MethodParams):
         if self.rate_min > self.rate_max:
             raise ValueError(f"rate_min {self.rate_min} > rate_max {self.rate_max}")
         return self
+
+    @field_validator("reorder_rate", "substitute_rate")
+    @classmethod
+    def _own_rate(cls, v: RateSpec | None) -> RateSpec | None:
+        low, high = v if isinstance(v, tuple) else (v, v) if v is not None else (0.0, 0.0)
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(f"{v!r}: a rate is a number in [0, 1] or [low, high] with 0 <= low <= high <= 1")
+        return v
 
 
 class BASRec(Method):
@@ -225,8 +240,15 @@ def _mean(terms: torch.Tensor, norm: float | None, dim: int | None = None) -> to
 def build_basrec(params: BASRecParams, ctx: MethodContext) -> BASRec:
     backbone = ctx.make_backbone()  # per-position samples on a non-causal encoder are refused by data.samples
     rate = Uniform(params.rate_min, params.rate_max)
+    own = {
+        k: rate if v is None else make_rate(v)
+        for k, v in (("reorder", params.reorder_rate), ("substitute", params.substitute_rate))
+    }
     pool = OperatorPool(
-        [Operator("reorder", rate, "floor", "exclude_last"), Operator("substitute", rate, "floor_min1")]
+        [
+            Operator("reorder", own["reorder"], "floor", "exclude_last"),
+            Operator("substitute", own["substitute"], "floor_min1"),
+        ]
     )
     schedule = CorrelationSchedule(ctx.train, kind="memory", view=params.correlation_view, fallback=params.no_neighbour)
     augmenter = pool_augmenter(pool, ctx, backbone, schedule)

@@ -85,6 +85,23 @@ def test_views_are_aligned_reorder_or_substitute_with_sampled_rates(synthetic: S
     assert torch.equal(reordered.sort(1).values, x.sort(1).values)  # a permutation of each row
 
 
+def test_each_operator_may_have_its_own_rate(synthetic: SequenceCorpus) -> None:
+    """``reorder_rate`` / ``substitute_rate`` replace U(rate_min, rate_max) for that operator
+    (the released Yelp log: fixed 0.3 and 0.2); the other keeps the shared range."""
+    m = make(synthetic, rate_min=0.5, rate_max=0.6, reorder_rate=0.3, substitute_rate=[0.1, 0.2])
+    x = a_batch(m, synthetic, size=32).inputs
+    aug = m.augmenter(x, 4, x.shape[1])
+    reorder, substitute = aug.op == 2, aug.op == 3  # OPS index: reorder 2, substitute 3
+    assert reorder.any() and substitute.any() and (reorder | substitute).all()
+    assert (aug.rate[reorder] == 0.3).all()
+    assert ((aug.rate[substitute] >= 0.1) & (aug.rate[substitute] <= 0.2)).all()
+    only = make(synthetic, rate_min=0.5, rate_max=0.6, substitute_rate=0.2)
+    aug = only.augmenter(x, 4, x.shape[1])
+    assert ((aug.rate[aug.op == 2] >= 0.5) & (aug.rate[aug.op == 2] <= 0.6)).all()
+    with pytest.raises(ValueError, match="a rate is a number in"):
+        METHODS.get("basrec").params(name="basrec", reorder_rate=1.5)
+
+
 @pytest.mark.parametrize("nonlinear", [True, False])
 def test_cross_sequence_equals_whole_tensor_mixups(synthetic: SequenceCorpus, nonlinear: bool) -> None:
     """The stacked, slot-gathered implementation gives the numbers of the definition: mix
