@@ -242,9 +242,9 @@ def _reused_stage(cfg: Any, pre_cfg: Any) -> Path | None:
         return None
     source = Path(cfg.pretrain.from_run)
     source_cfg = validate(read_source_config(source), str(source / "config.yaml"))
-    if source_cfg.pretrain is None:  # a one-stage run: its own training is the stage 1
-        return check_reusable(source, to_dict(pre_cfg), to_dict(source_cfg), stage=source)
-    return check_reusable(source, to_dict(pre_cfg), to_dict(stage_config(source_cfg, "pretrain")))
+    one_stage = source_cfg.pretrain is None  # a one-stage run: its own training is the stage 1
+    source_stage = source_cfg if one_stage else stage_config(source_cfg, "pretrain")
+    return check_reusable(source, to_dict(pre_cfg), to_dict(source_stage), stage=source if one_stage else None)
 
 
 def fit_stage(p: Prepared, stage_dir: Path, *, log: Callable[[str], None], progress: bool) -> FitSummary:

@@ -44,6 +44,15 @@ RateSpec = float | tuple[float, float]
 """How configs write a rate: a number, or ``[low, high]`` for ``Uniform(low, high)``."""
 
 
+def check_rate_spec(spec: RateSpec) -> RateSpec:
+    """``spec`` unchanged if it is a probability or a ``[low, high]`` range inside [0, 1]
+    (the config validators of every operator rate), else a ValueError."""
+    low, high = spec if isinstance(spec, (tuple, list)) else (spec, spec)
+    if not 0.0 <= low <= high <= 1.0:
+        raise ValueError(f"{spec!r}: a rate is a number in [0, 1] or [low, high] with 0 <= low <= high <= 1")
+    return spec
+
+
 def make_rate(spec: RateSpec | Rate) -> Rate:
     """``0.3`` → ``Fixed(0.3)``; ``(0.2, 0.5)`` → ``Uniform(0.2, 0.5)``."""
     if isinstance(spec, (Fixed, Uniform)):

@@ -7,9 +7,9 @@ Per batch: ``L = L_main + L_ssa + L_csa``.
 - single-sequence augmentation (``L_ssa``), ``2·n_pairs`` views: M-Reorder or M-Substitute
   (position-aligned, ``rate ~ U(a, b)`` per row, or each operator's own ``reorder_rate`` /
   ``substitute_rate`` as in the earlier code of the released Yelp log; the code draws the
-  operator per view and row, ``op_choice: paired`` gives the paper's one-of-each per pair), mixed in embedding
-  space ``λ·E(x) + (1-λ)·E(x')`` with ``λ ~ Beta(α, α)`` per row, encoded with the
-  original padding, trained on the original targets and negatives, weighted by
+  operator per view and row, ``op_choice: paired`` gives the paper's one-of-each per pair),
+  mixed in embedding space ``λ·E(x) + (1-λ)·E(x')`` with ``λ ~ Beta(α, α)`` per row,
+  encoded with the original padding, trained on the original targets and negatives, weighted by
   ``ω = minmax(1/(rate·λ))`` as the reference code really does it (``code_batch_scalar``:
   the batch sum of ω times the plain loss, methods.md §3.2), per sample (the paper), or not.
 - cross-sequence augmentation (``L_csa``) on the original outputs ``H``: item-wise
@@ -41,7 +41,7 @@ from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.mixup import adaptive_weights, embedding_mixup, mixup_weight_shape, sample_beta
 from seqaug.augment.ops import AugResult
 from seqaug.augment.pool import Operator, OperatorPool
-from seqaug.augment.rates import RateSpec, Uniform, make_rate
+from seqaug.augment.rates import RateSpec, Uniform, check_rate_spec, make_rate
 from seqaug.augment.schedule import CorrelationSchedule
 from seqaug.backbones.base import Backbone
 from seqaug.data.batching import SeqBatch
@@ -88,10 +88,7 @@ class BASRecParams(MethodParams):
     @field_validator("reorder_rate", "substitute_rate")
     @classmethod
     def _own_rate(cls, v: RateSpec | None) -> RateSpec | None:
-        low, high = v if isinstance(v, tuple) else (v, v) if v is not None else (0.0, 0.0)
-        if not 0.0 <= low <= high <= 1.0:
-            raise ValueError(f"{v!r}: a rate is a number in [0, 1] or [low, high] with 0 <= low <= high <= 1")
-        return v
+        return None if v is None else check_rate_spec(v)
 
 
 class BASRec(Method):

@@ -24,7 +24,7 @@ from pydantic import Field, field_validator, model_validator
 from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.ops import LETTERS, Rounding
 from seqaug.augment.pool import Operator, OperatorPool
-from seqaug.augment.rates import RateSpec, make_rate
+from seqaug.augment.rates import RateSpec, check_rate_spec, make_rate
 from seqaug.augment.schedule import CorrelationSchedule
 from seqaug.backbones.base import Backbone
 from seqaug.methods.base import MethodContext, MethodParams
@@ -59,10 +59,7 @@ class OperatorParams(MethodParams):
     @field_validator(*RATE_KEYS, check_fields=False)
     @classmethod
     def _rate(cls, v: RateSpec) -> RateSpec:
-        low, high = v if isinstance(v, tuple) else (v, v)
-        if not 0.0 <= low <= high <= 1.0:
-            raise ValueError(f"{v!r}: a rate is a number in [0, 1] or [low, high] with 0 <= low <= high <= 1")
-        return v
+        return check_rate_spec(v)
 
     @field_validator("short_pool", "long_pool")
     @classmethod
