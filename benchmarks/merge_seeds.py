@@ -3,8 +3,10 @@
 Seeds of one config are often trained on different days or machines (e.g. seed 0 in one
 session, seeds 1 and 2 in the next); each call writes its own summary JSON. This script
 checks that the summaries describe the same experiment (config, protocol and ``--set``
-overrides, apart from ``train.threads``, which does not change results), merges their
-per-seed test metrics and writes the mean, std and targets exactly as quality.py does.
+overrides, apart from ``train.threads``, which does not change results, and
+``pretrain.from_run``, which names each seed's own finished stage 1 and which seqaug refuses
+unless that stage's config equals the run's), merges their per-seed test metrics and writes
+the mean, std and targets exactly as quality.py does.
 
 Usage:
   python benchmarks/merge_seeds.py A.json B.json [...] --name NAME --out MERGED.json \
@@ -21,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import publish, summarise
 
-IGNORED_SETS = ("train.threads=",)
+IGNORED_SETS = ("train.threads=", "pretrain.from_run=")
 
 
 def experiment_key(summary: dict) -> tuple:

@@ -50,3 +50,17 @@ def test_merge_refuses_different_experiments_and_repeated_seeds() -> None:
         ms.merge([summary({"0": 0.01}), summary({"1": 0.02}, sets=["backbone.dropout=0.2"])], "x", [])
     with pytest.raises(SystemExit, match="seed 0 appears"):
         ms.merge([summary({"0": 0.01}), summary({"0": 0.02})], "x", [])
+
+
+def test_seeds_reusing_their_own_stage_1_merge() -> None:
+    """``pretrain.from_run`` differs per seed (each seed's stage 1) and is checked by seqaug
+    itself, so it does not split the experiment; other overrides still do."""
+    ms = load()
+    a = summary({"0": 0.01}, sets=["train.threads=1", "pretrain.from_run=out/base-s0"])
+    b = summary({"1": 0.03}, sets=["pretrain.from_run=out/base-s1only-s1"])
+    merged = ms.merge([a, b], "x", [])
+    assert merged["seeds"] == [0, 1] and merged["sets"] == []
+    assert merged["test_mean"]["ndcg@10"] == pytest.approx(0.02)
+    c = summary({"2": 0.02}, sets=["pretrain.from_run=out/base-s2", "method.alpha=0.5"])
+    with pytest.raises(SystemExit, match="different experiments"):
+        ms.merge([a, c], "x", [])
