@@ -9,6 +9,7 @@ import torch
 
 from seqaug import experiment
 from seqaug.augment.mixup import mix_with_partner, mixup_weight_shape, sample_beta
+from seqaug.augment.ops import OPS
 from seqaug.backbones.sasrec import SASRec
 from seqaug.config import validate
 from seqaug.data.corpus import SequenceCorpus
@@ -91,13 +92,14 @@ def test_each_operator_may_have_its_own_rate(synthetic: SequenceCorpus) -> None:
     m = make(synthetic, rate_min=0.5, rate_max=0.6, reorder_rate=0.3, substitute_rate=[0.1, 0.2])
     x = a_batch(m, synthetic, size=32).inputs
     aug = m.augmenter(x, 4, x.shape[1])
-    reorder, substitute = aug.op == 2, aug.op == 3  # OPS index: reorder 2, substitute 3
+    reorder, substitute = aug.op == OPS.index("reorder"), aug.op == OPS.index("substitute")
     assert reorder.any() and substitute.any() and (reorder | substitute).all()
     assert (aug.rate[reorder] == 0.3).all()
     assert ((aug.rate[substitute] >= 0.1) & (aug.rate[substitute] <= 0.2)).all()
     only = make(synthetic, rate_min=0.5, rate_max=0.6, substitute_rate=0.2)
     aug = only.augmenter(x, 4, x.shape[1])
-    assert ((aug.rate[aug.op == 2] >= 0.5) & (aug.rate[aug.op == 2] <= 0.6)).all()
+    shared = aug.rate[aug.op == OPS.index("reorder")]
+    assert ((shared >= 0.5) & (shared <= 0.6)).all()
     with pytest.raises(ValueError, match="a rate is a number in"):
         METHODS.get("basrec").params(name="basrec", reorder_rate=1.5)
 
