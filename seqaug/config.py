@@ -130,6 +130,24 @@ class ExperimentBase(Section):
             raise ValueError(f"train.metric {self.train.metric} needs k={m.group(2)} in eval.ks {self.eval.ks}")
         return self
 
+    @model_validator(mode="after")
+    def _stage_one_backbone_keys(self) -> ExperimentBase:
+        """``pretrain.backbone`` names keys of this run's backbone (not ``name``: one backbone
+        goes through both stages), with valid values."""
+        keys = (self.pretrain.backbone if self.pretrain is not None else None) or {}
+        schema = type(self.backbone)  # type: ignore[attr-defined]
+        valid = [k for k in schema.model_fields if k != "name"]
+        for key in keys:
+            if key not in valid:
+                choices = ", ".join(valid)
+                raise ValueError(f"pretrain.backbone.{key}: not a key stage 1 may change; valid keys: {choices}")
+        try:
+            schema.model_validate({**self.backbone.model_dump(), **keys})  # type: ignore[attr-defined]
+        except ValidationError as err:
+            first = err.errors()[0]
+            raise ValueError(f"pretrain.backbone.{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        return self
+
 
 def _tagged(models: list[type[Section]]) -> Any:
     if len(models) == 1:
@@ -186,6 +204,14 @@ def experiment_model() -> type[ExperimentBase]:
         __base__=Section,
         method=(method, Field(default_factory=lambda: {"name": "next_item"}, validate_default=True)),
         train=(TrainOverrides, Field(default_factory=TrainOverrides)),
+        backbone=(
+            dict[str, Any] | None,
+            Field(
+                None,
+                description="backbone keys stage 1 sets differently, e.g. {dropout: 0.5}; they may not "
+                "change the backbone's parameters",
+            ),
+        ),
         from_run=(
             str | None,
             Field(
@@ -212,6 +238,7 @@ def stage_config(cfg: Any, stage: str) -> Any:
     raw = to_dict(cfg)
     pre = raw.pop("pretrain")
     pre.pop("from_run", None)
+    raw["backbone"].update(pre.pop("backbone", None) or {})
     raw["method"] = pre["method"]
     raw["train"].update({k: v for k, v in pre["train"].items() if v is not None})
     return validate(raw, "pretrain")
@@ -307,7 +334,8 @@ def format_error(err: ValidationError, raw: dict) -> str:
     else:
         msg = first["msg"]
     more = len(err.errors()) - 1
-    return f"{key}: {msg}" + (f" (and {more} more error{'s' * (more > 1)})" if more else "")
+    where = f"{key}: " if loc or kind != "value_error" else ""  # a whole-config check names its keys itself
+    return f"{where}{msg}" + (f" (and {more} more error{'s' * (more > 1)})" if more else "")
 
 
 def _fields_at(loc: list[str]) -> list[str]:

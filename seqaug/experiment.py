@@ -211,6 +211,7 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
     pre = replace(p, cfg=stage_config(cfg, "pretrain"), method=None) if cfg.pretrain is not None else None
     if pre is not None:
         pre.method = build_method(pre.cfg, p.split)  # fails early on an invalid combination
+        check_same_parameters(pre.method, p.method, cfg.pretrain.backbone or {})
     extra: dict[str, Callable[[Path], None]] = {}
     if isinstance(p.protocol, SampledRanking) and p.protocol.negatives is not None and not cfg.eval.negatives_file:
         negs = p.protocol.negatives
@@ -233,6 +234,18 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
         transfer_backbone(pre_dir / "best.pt", p.method)
         log("stage 2/2: main")
     return finish(p, run_dir, fit_stage(p, run_dir, log=log, progress=progress))
+
+
+def check_same_parameters(stage_one: Method, main: Method, keys: dict[str, Any]) -> None:
+    """Refuse ``pretrain.backbone`` keys that give stage 1 other backbone parameters than
+    the main stage (which must start from stage 1's weights)."""
+    one, two = stage_one.backbone.state_dict(), main.backbone.state_dict()
+    differ = sorted(k for k in set(one) | set(two) if k not in one or k not in two or one[k].shape != two[k].shape)
+    if differ:
+        raise ConfigError(
+            f"pretrain.backbone: {', '.join(keys)} change the backbone's parameters ({', '.join(differ[:3])}), "
+            "so the main stage could not start from stage 1; only keys such as dropout may differ"
+        )
 
 
 def _reused_stage(cfg: Any, pre_cfg: Any) -> Path | None:

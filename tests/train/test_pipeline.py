@@ -130,3 +130,35 @@ def test_a_one_stage_run_is_reused_as_stage_one(synthetic_file: Path, tmp_path: 
     with pytest.raises(ConfigError, match=r"pretrain.from_run: .*other trained a different stage 1 \(train.lr: 0.01"):
         experiment.train(validate(wrong), tmp_path / "refused", log=lambda _m: None)
     assert not (tmp_path / "refused").exists()
+
+
+def test_stage_one_may_set_its_own_dropout(synthetic_file: Path, tmp_path: Path) -> None:
+    """``pretrain.backbone`` changes stage 1's backbone keys only; the saved stage-1 config
+    says so, the main stage keeps its own and starts from stage 1's weights."""
+    base = two_stage(synthetic_file, lr=1e-12)
+    base["pretrain"] = {**base["pretrain"], "backbone": {"dropout": 0.5}}
+    cfg = validate(base)
+    pre = stage_config(cfg, "pretrain")
+    assert pre.backbone.dropout == 0.5 and cfg.backbone.dropout == 0.1 and pre.pretrain is None
+    res = experiment.train(cfg, tmp_path / "run", log=lambda _m: None)
+    main_best = load_checkpoint(tmp_path / "run" / "best.pt")["model"]
+    for k, v in load_checkpoint(tmp_path / "run" / "pretrain" / "best.pt")["model"].items():
+        assert torch.allclose(v, main_best[k], atol=1e-6), k
+    plain = experiment.train(validate(two_stage(synthetic_file, lr=1e-12)), tmp_path / "plain", log=lambda _m: None)
+    assert res["test"] != plain["test"]  # stage 1 really trained with another dropout
+
+
+def test_stage_one_backbone_keys_are_checked(synthetic_file: Path, tmp_path: Path) -> None:
+    def with_keys(keys: dict) -> dict:
+        cfg = two_stage(synthetic_file)
+        return {**cfg, "pretrain": {**cfg["pretrain"], "backbone": keys}}
+
+    with pytest.raises(ConfigError, match=r"pretrain.backbone.dropuot: not a key stage 1 may change; valid keys: .*"):
+        validate(with_keys({"dropuot": 0.5}), "x")
+    with pytest.raises(ConfigError, match=r"pretrain.backbone.name: not a key"):
+        validate(with_keys({"name": "gru4rec"}), "x")
+    with pytest.raises(ConfigError, match=r"pretrain.backbone.dropout: "):
+        validate(with_keys({"dropout": 1.5}), "x")
+    with pytest.raises(ConfigError, match=r"pretrain.backbone: hidden_size change the backbone's parameters"):
+        experiment.train(validate(with_keys({"hidden_size": 8})), tmp_path / "refused", log=lambda _m: None)
+    assert not (tmp_path / "refused").exists()
