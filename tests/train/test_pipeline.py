@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from seqaug import experiment
 from seqaug.config import stage_config, validate
@@ -141,6 +142,8 @@ def test_stage_one_may_set_its_own_dropout(synthetic_file: Path, tmp_path: Path)
     pre = stage_config(cfg, "pretrain")
     assert pre.backbone.dropout == 0.5 and cfg.backbone.dropout == 0.1 and pre.pretrain is None
     res = experiment.train(cfg, tmp_path / "run", log=lambda _m: None)
+    saved = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert saved["pretrain"]["backbone"] == {"dropout": 0.5} and saved["backbone"]["dropout"] == 0.1
     main_best = load_checkpoint(tmp_path / "run" / "best.pt")["model"]
     for k, v in load_checkpoint(tmp_path / "run" / "pretrain" / "best.pt")["model"].items():
         assert torch.allclose(v, main_best[k], atol=1e-6), k
