@@ -135,6 +135,8 @@ class ExperimentBase(Section):
         """``pretrain.backbone`` names keys of this run's backbone (not ``name``: one backbone
         goes through both stages), with valid values."""
         keys = (self.pretrain.backbone if self.pretrain is not None else None) or {}
+        if not keys:
+            return self
         schema = type(self.backbone)  # type: ignore[attr-defined]
         valid = [k for k in schema.model_fields if k != "name"]
         for key in keys:

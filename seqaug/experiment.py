@@ -211,7 +211,8 @@ def train(cfg: Any, run_dir: Path, *, log: Callable[[str], None] = print, progre
     pre = replace(p, cfg=stage_config(cfg, "pretrain"), method=None) if cfg.pretrain is not None else None
     if pre is not None:
         pre.method = build_method(pre.cfg, p.split)  # fails early on an invalid combination
-        check_same_parameters(pre.method, p.method, cfg.pretrain.backbone or {})
+        if cfg.pretrain.backbone:
+            check_same_parameters(pre.method, p.method, cfg.pretrain.backbone)
     extra: dict[str, Callable[[Path], None]] = {}
     if isinstance(p.protocol, SampledRanking) and p.protocol.negatives is not None and not cfg.eval.negatives_file:
         negs = p.protocol.negatives
