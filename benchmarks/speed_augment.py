@@ -11,9 +11,11 @@
 (b) a CoSeRec training epoch vs the plain SASRec epoch (same batches), for each view width
     (``batch`` = default, ``input``, ``max_len`` = reference); the variants take their
     training steps in turn, batch by batch, so load from other jobs hits them alike; plus the
-    one-off ItemCF-IUF build and the per-epoch hybrid table rebuild.
+    one-off ItemCF-IUF build and the per-epoch hybrid table rebuild. ``--phase hybrid`` times
+    epochs after the warm-up, each of which starts with that rebuild (counted in the epoch).
 
-Usage: python benchmarks/speed_augment.py --data-dir ../shared/data [--epochs 1] [--out FILE]
+Usage: python benchmarks/speed_augment.py --data-dir ../shared/data [--epochs 1] [--widths batch input]
+       [--phase memory|hybrid] [--out FILE]
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from seqaug.methods.coserec import CoSeRecParams, build_coserec
 from seqaug.methods.next_item import NextItem
 
 MAX_LEN = 50
+WIDTHS = ("batch", "input", "max_len")
 BEAUTY = dict(substitute_rate=0.05, insert_rate=0.5, short_threshold=12, short_pool="SIMRC", long_pool="SIMCR")
 
 
@@ -211,12 +214,13 @@ def epoch_views(split, method, samples: Seq2SeqSamples) -> dict:
 
 
 # --- (b) epochs ----------------------------------------------------------------------------
-def interleaved_epochs(methods: dict, samples: Seq2SeqSamples, epochs: int) -> dict[str, float]:
-    """Seconds per epoch of each method; for every batch each method takes its step in turn."""
+def interleaved_epochs(methods: dict, samples: Seq2SeqSamples, epochs: int, first: int = 0) -> dict[str, float]:
+    """Seconds per epoch of each method; for every batch each method takes its step in turn.
+    Epochs are numbered from ``first``; ``on_epoch_start`` (the hybrid table rebuild) is timed."""
     opts = {name: torch.optim.Adam(m.parameters(), lr=1e-3, fused=True) for name, m in methods.items()}
     seconds = dict.fromkeys(methods, 0.0)
     rng = np.random.default_rng(0)
-    for epoch in range(epochs):
+    for epoch in range(first, first + epochs):
         for name, m in methods.items():
             m.train()
             start = time.perf_counter()
@@ -240,6 +244,13 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1, help="timed epochs per variant (0: skip part b)")
     ap.add_argument("--repeats", type=int, default=20, help="repeats of the micro-benchmark")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--widths", nargs="+", default=list(WIDTHS), choices=WIDTHS, help="view widths to time in (b)")
+    ap.add_argument(
+        "--phase",
+        default="memory",
+        choices=("memory", "hybrid"),
+        help="(b) epochs in the memory-correlation phase, or in the hybrid phase (table rebuilt every epoch)",
+    )
     ap.add_argument("--out", default="benchmarks/out/speed_augment.json")
     args = ap.parse_args()
     if args.threads:
@@ -252,10 +263,10 @@ def main() -> None:
     itemcf_iuf(correlation_view(split.train, "inputs"), n)
     res["itemcf_build_seconds"] = round(time.perf_counter() - start, 3)
 
-    def make(view_width: str = "max_len"):
+    def make(view_width: str = "max_len", warmup: int = 220):
         torch.manual_seed(0)
         ctx = MethodContext(split.train, n, MAX_LEN, lambda: SASRec(n, MAX_LEN, dropout=0.5), 0)
-        return build_coserec(CoSeRecParams(view_width=view_width, **BEAUTY), ctx)
+        return build_coserec(CoSeRecParams(view_width=view_width, warmup_epochs=warmup, **BEAUTY), ctx)
 
     coserec = make()
     res["micro"] = micro(split, coserec, args.repeats)
@@ -269,8 +280,10 @@ def main() -> None:
     res["epoch_views"] = epoch_views(split, coserec, samples)
     torch.manual_seed(0)
     variants = {"sasrec": NextItem(SASRec(n, MAX_LEN, dropout=0.5), n)}
-    variants.update({f"coserec/{w}": make(w) for w in ("batch", "input", "max_len")})
-    epoch_s = interleaved_epochs(variants, samples, args.epochs) if args.epochs > 0 else {}
+    hybrid = args.phase == "hybrid"  # warm-up 0: every timed epoch (from 1) rebuilds the hybrid table
+    variants.update({f"coserec/{w}": make(w, 0 if hybrid else 220) for w in args.widths})
+    epoch_s = interleaved_epochs(variants, samples, args.epochs, first=int(hybrid)) if args.epochs > 0 else {}
+    res["phase"] = args.phase
     for name, sec in epoch_s.items():
         res[f"{name}/epoch_seconds"] = round(sec, 2)
         ratio = sec / epoch_s["sasrec"]
