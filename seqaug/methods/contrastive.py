@@ -8,22 +8,23 @@ training input drawn from an operator pool. ``representation="flatten"`` concate
 
 View width: the reference pads views to ``max_len`` = 50, so its flattened vector has
 L·D entries and the outputs of the padding slots (which attend to the whole view) take part
-in the similarity. ``view_width="max_len"`` reproduces that. The default ``"batch"`` pads
-both views of a batch to the widest view the batch can produce (its input width plus the
-most items insert can add, known on the host): the same views and objective form, fewer
-padding slots in the flattened vector, and with length-bucketed batches (Beauty: ~6 items
-per row) ~4x less encoder work than padding to 50. ``"input"`` keeps views at the input
-width (an insert view longer than that loses its oldest items, as the reference's views
-lose theirs beyond 50): the cheapest, ~25% fewer view tokens than ``"batch"`` on Beauty.
-Measured by ``benchmarks/speed_augment.py``. Padding to less than 50 is a departure from
-the reference, chosen for cost, and it changes the objective's scale: a padding query
-attends uniformly to every key, so at width 50 the ~45 padding slots of a short view each
-carry a pooled summary of the view, and with τ = 1 the flattened dot products (the logits)
-grow with the width. At initialisation the reference width gives NT-Xent ≈ 145–150 on
-length-bucketed Beauty batches of widths 2–9, ``"batch"`` 27–78 (equal at width 50), so
-``"batch"`` trains a softer contrastive task than the reference. Over the first 30 epochs
-of CoSeRec on Beauty it learned as fast as the reference width (validation NDCG@10 0.0133 vs
-0.0121 at epoch 29, benchmarks/RESULTS.md) at a quarter of the epoch time.
+in the similarity. ``view_width="max_len"`` reproduces that. The default ``"input"`` keeps
+views at the input width of the (length-bucketed) batch: an insert view longer than that
+loses its oldest items, as the reference's views lose theirs beyond 50. ``"batch"`` pads
+both views to the widest view the batch can produce (its input width plus the most items
+insert can add, known on the host), so no view loses items; ~1.5x the view tokens of
+``"input"`` when the pool has insert, the same views without it (CL4SRec). On Beauty, one
+CPU thread, quiet machine: CoSeRec epoch 2.8x plain SASRec with ``"input"``, 4.1x with
+``"batch"`` (``benchmarks/speed_augment.py``); test NDCG@10 / HR@10 at seed 0 0.0358 /
+0.0656 with ``"input"``, 0.0361 / 0.0664 with ``"batch"`` (benchmarks/RESULTS.md).
+Padding to less than 50 is a departure from the reference, chosen for cost, and it changes
+the objective's scale: a padding query attends to every key, so at width 50 the ~45
+padding slots of a short view each carry a pooled summary of the view, and with τ = 1 the
+flattened dot products (the logits) grow with the width. At initialisation the reference
+width gives NT-Xent ≈ 145–150 on length-bucketed Beauty batches of widths 2–9, ``"batch"``
+27–78 (equal at width 50), a softer contrastive task. Over the first 30 epochs of CoSeRec on
+Beauty ``"batch"`` learned as fast as the reference width (validation NDCG@10 0.0133 vs
+0.0121 at epoch 29) at a quarter of the epoch time.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class ContrastiveKeys(MethodParams):
     similarity: Literal["dot", "cosine"] = "dot"
     representation: Representation = "flatten"
     view_width: ViewWidth = Field(
-        "batch", description="views as wide as the batch needs (default), max_len (the reference) or the input width"
+        "input", description="views at the input width (default), batch (as wide as insert can make them) or max_len"
     )
     loss: Literal["bce", "ce"] = Field("bce", description="next-item loss")
 
@@ -81,7 +82,7 @@ class ContrastiveRec(Method):
         temperature: float = 1.0,
         similarity: str = "dot",
         representation: Representation = "flatten",
-        view_width: ViewWidth = "batch",
+        view_width: ViewWidth = "input",
         rec_loss: str = "bce",
     ) -> None:
         super().__init__()

@@ -28,17 +28,23 @@ def test_resume_after_interrupt_matches_uninterrupted(
     assert_resume_matches(cfg, tmp_path, monkeypatch, epoch=3)
 
 
-def test_views_are_padded_to_max_len_or_to_the_batch(synthetic: SequenceCorpus) -> None:
+def test_views_keep_the_input_width_or_pad_to_the_batch_or_max_len(synthetic: SequenceCorpus) -> None:
     m = build("coserec", synthetic)
+    assert m.view_width == "input"  # the default
     batch = a_batch(m, synthetic)
     views = m.views(batch.inputs)
-    assert views.ids.shape == (2 * batch.size, m.augmenter.width(batch.inputs.shape[1]))
+    assert views.ids.shape == (2 * batch.size, batch.inputs.shape[1])
     v1, v2 = views.ids.chunk(2)
     assert not torch.equal(v1, v2)
     m.view_width = "max_len"
     assert m.views(batch.inputs).ids.shape[1] == m.augmenter.max_len == 12
+    m.view_width = "batch"
+    narrow = batch.inputs[:, -6:]  # a bucketed batch narrower than max_len
+    wide = m.augmenter.width(6)
+    assert 6 < wide <= m.augmenter.max_len  # insert may lengthen a view up to max_len
+    assert m.views(narrow).ids.shape[1] == wide
     m.view_width = "input"
-    assert m.views(batch.inputs).ids.shape[1] == batch.inputs.shape[1]
+    assert m.views(narrow).ids.shape[1] == 6
 
 
 def test_hybrid_table_after_warmup(synthetic: SequenceCorpus) -> None:
