@@ -251,6 +251,7 @@ def main() -> None:
         choices=("memory", "hybrid"),
         help="(b) epochs in the memory-correlation phase, or in the hybrid phase (table rebuilt every epoch)",
     )
+    ap.add_argument("--one-call", action="store_true", help="(b) also time views encoded in one call (unchunked)")
     ap.add_argument("--out", default="benchmarks/out/speed_augment.json")
     args = ap.parse_args()
     if args.threads:
@@ -282,6 +283,10 @@ def main() -> None:
     variants = {"sasrec": NextItem(SASRec(n, MAX_LEN, dropout=0.5), n)}
     hybrid = args.phase == "hybrid"  # warm-up 0: every timed epoch (from 1) rebuilds the hybrid table
     variants.update({f"coserec/{w}": make(w, 0 if hybrid else 220) for w in args.widths})
+    if args.one_call:  # the views encoded in one call instead of blocks of ENCODE_CHUNK_TOKENS slots
+        for w in args.widths:
+            variants[f"coserec/{w}/one-call"] = make(w, 0 if hybrid else 220)
+            variants[f"coserec/{w}/one-call"].encode_chunk_tokens = 0
     epoch_s = interleaved_epochs(variants, samples, args.epochs, first=int(hybrid)) if args.epochs > 0 else {}
     res["phase"] = args.phase
     for name, sec in epoch_s.items():

@@ -3,7 +3,8 @@ epochs interleaved batch by batch (so machine load affects both alike).
 
 Settings: the Beauty preset (2 pairs of views, cross-sequence mixups 3 times each), SASRec
 D 64, 2 layers, 2 heads, batch 256, max_len 50, length-bucketed batches. Also times the
-ablation without single-sequence views (where the encoder passes go) for reference.
+ablation without single-sequence views (where the encoder passes go) and the stacked
+original + views encoded in one call instead of blocks of ``ENCODE_CHUNK_TOKENS`` slots.
 
 Usage: python benchmarks/speed_basrec.py --data-dir ../shared/data [--epochs 1] [--threads 1]
 """
@@ -57,7 +58,9 @@ def main() -> None:
         "sasrec": NextItem(backbone(), n),
         "basrec": basrec(),
         "basrec/no-single-sequence": basrec(single_sequence=False),
+        "basrec/one-encoder-call": basrec(),
     }
+    variants["basrec/one-encoder-call"].encode_chunk_tokens = 0  # original + views in one call, unchunked
     samples = Seq2SeqSamples(
         split.train, NegativeSampler(split.train, n), max_len=MAX_LEN, batch_size=256, length_bucketing=True
     )

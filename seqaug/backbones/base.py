@@ -32,6 +32,11 @@ class BackboneParams(Section):
     hidden_size: int = 64
 
 
+# Slots per encoder call when a method encodes stacked rows (BASRec's original + views,
+# CL4SRec/CoSeRec's views); measured best of 1k-16k on Beauty (benchmarks/RESULTS.md).
+ENCODE_CHUNK_TOKENS = 8192
+
+
 class Backbone(nn.Module):
     """Shared ``forward`` and capability defaults; subclasses implement ``encode``."""
 
@@ -77,6 +82,25 @@ class Backbone(nn.Module):
             raise ValueError(f"{type(self).__name__} has no per-head states")
         if inputs_embeds.shape[1] > self.max_len:
             raise ValueError(f"sequence width {inputs_embeds.shape[1]} exceeds max_len {self.max_len}")
+
+    def encode_in_chunks(
+        self,
+        inputs_embeds: torch.Tensor,  # [N, L, D]
+        pad_mask: torch.Tensor,  # [N, L] True at padding
+        max_tokens: int,
+    ) -> torch.Tensor:  # [N, L, D]
+        """``encode`` over row blocks of at most ``max_tokens`` slots (rows are independent).
+
+        For the stacked batches of augmentation methods (BASRec: original + 4 views): blocks
+        whose intermediates stay cache-sized and under glibc's 32 MB mmap threshold train
+        faster on CPU than one call over all rows (benchmarks/RESULTS.md). ``max_tokens`` 0:
+        one call. Dropout draws follow the blocks, so results differ from one call in the
+        random stream only."""
+        rows = max(1, max_tokens // inputs_embeds.shape[1]) if max_tokens > 0 else inputs_embeds.shape[0]
+        if inputs_embeds.shape[0] <= rows:
+            return self.encode(inputs_embeds, pad_mask)
+        parts = zip(inputs_embeds.split(rows), pad_mask.split(rows))
+        return torch.cat([self.encode(e, m) for e, m in parts])
 
 
 BuildBackbone = Callable[..., Backbone]

@@ -43,7 +43,7 @@ from seqaug.augment.ops import AugResult
 from seqaug.augment.pool import Operator, OperatorPool
 from seqaug.augment.rates import RateSpec, Uniform, check_rate_spec, make_rate
 from seqaug.augment.schedule import CorrelationSchedule
-from seqaug.backbones.base import Backbone
+from seqaug.backbones.base import ENCODE_CHUNK_TOKENS, Backbone
 from seqaug.data.batching import SeqBatch
 from seqaug.methods.base import METHODS, Method, MethodContext, MethodParams
 from seqaug.methods.losses import bce_pos_neg
@@ -109,6 +109,7 @@ class BASRec(Method):
         nonlinear: bool = True,
         ssa_weight: float = 1.0,
         csa_weight: float = 1.0,
+        encode_chunk_tokens: int = ENCODE_CHUNK_TOKENS,
     ) -> None:
         super().__init__()
         self.backbone, self.augmenter = backbone, augmenter
@@ -116,6 +117,7 @@ class BASRec(Method):
         self.op_choice, self.ssa_weighting = op_choice, ssa_weighting
         self.single_sequence, self.cross_sequence, self.nonlinear = single_sequence, cross_sequence, nonlinear
         self.ssa_weight, self.csa_weight = ssa_weight, csa_weight
+        self.encode_chunk_tokens = encode_chunk_tokens
 
     def on_epoch_start(self, epoch: int) -> None:
         self.augmenter.on_epoch_start(epoch, self.backbone.item_embedding.weight)
@@ -128,11 +130,12 @@ class BASRec(Method):
         b, views = x.shape[0], 2 * self.n_pairs if self.single_sequence else 0
         ex = emb(x)  # [B, L, D]
         pos, negs = emb(y)[slot], emb(neg)[slot]  # [T, D] at the target slots
-        if views:  # the original and every mixed view in one encoder call ([(1+V)·B, L, D])
+        if views:  # the original and every mixed view stacked ([(1+V)·B, L, D]), encoded in row blocks
             aug = self._paired(x, views) if self.op_choice == "paired" else self.augmenter(x, views, x.shape[1])
             lam = sample_beta(self.alpha, (views, b), x.device)  # [V, B]
             mixed = embedding_mixup(ex.repeat(views, 1, 1), emb(aug.ids), lam.reshape(-1, 1, 1))
-            states = self.backbone.encode(torch.cat([ex, mixed]), pad.repeat(views + 1, 1))
+            stacked, stacked_pad = torch.cat([ex, mixed]), pad.repeat(views + 1, 1)
+            states = self.backbone.encode_in_chunks(stacked, stacked_pad, self.encode_chunk_tokens)
             h, h_aug = states[:b], states[b:]
         else:
             h = self.backbone.encode(ex, pad)

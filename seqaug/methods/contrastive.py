@@ -37,7 +37,7 @@ from pydantic import Field
 
 from seqaug.augment.augmenter import OnlineAugmenter
 from seqaug.augment.ops import AugResult
-from seqaug.backbones.base import Backbone
+from seqaug.backbones.base import ENCODE_CHUNK_TOKENS, Backbone
 from seqaug.data.batching import SeqBatch
 from seqaug.methods.base import Method, MethodParams
 from seqaug.methods.losses import next_item_loss, nt_xent
@@ -90,6 +90,7 @@ class ContrastiveRec(Method):
         self.cl_weight, self.temperature, self.similarity = cl_weight, temperature, similarity
         self.representation, self.view_width = representation, view_width
         self.rec_loss = rec_loss
+        self.encode_chunk_tokens = ENCODE_CHUNK_TOKENS
         self.needs_negatives = rec_loss == "bce"
 
     def on_epoch_start(self, epoch: int) -> None:
@@ -108,7 +109,8 @@ class ContrastiveRec(Method):
         emb = self.backbone.item_embedding
         h = self.backbone(batch.inputs)  # [B, W, D]
         rec = next_item_loss(h, batch.targets, batch.negatives, emb, self.rec_loss, self.num_items, batch.slot_norm)
-        z = self.backbone(self.views(batch.inputs).ids)  # [2B, W', D]
+        ids = self.views(batch.inputs).ids  # [2B, W']
+        z = self.backbone.encode_in_chunks(emb(ids), ids == 0, self.encode_chunk_tokens)  # [2B, W', D]
         with torch.no_grad():  # BASRec Table 6: similarity of augmented and original representations
             cos = F.cosine_similarity(z[:, -1], h[:, -1].repeat(2, 1), dim=-1).mean()
         z = z.flatten(1) if self.representation == "flatten" else z[:, -1]

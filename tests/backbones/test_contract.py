@@ -98,6 +98,23 @@ def test_embedding_override_reaches_the_output(name: str, kw: dict) -> None:
 
 
 @variants
+def test_encoding_in_row_blocks_equals_one_call(name: str, kw: dict) -> None:
+    """``encode_in_chunks`` (BASRec's stacked views) gives the rows of one ``encode`` call,
+    with its gradients: rows never interact inside an encoder."""
+    m = make(name, **kw)
+    x = torch.cat([ids(seed=s) for s in range(3)])  # [9, 7]
+    emb = m.item_embedding(x).detach().requires_grad_()
+    whole = m.encode(emb, x == 0)
+    r = torch.randn(whole.shape, generator=torch.Generator().manual_seed(0))  # not LayerNorm-invariant like Σ h²
+    (grad_whole,) = torch.autograd.grad((whole * r).sum(), emb)
+    for max_tokens in (7, 15, 21, 0):  # 1, 2 and 3 rows per block, then one call
+        blocks = m.encode_in_chunks(emb, x == 0, max_tokens)
+        assert torch.allclose(blocks, whole, atol=1e-5)
+        (grad_blocks,) = torch.autograd.grad((blocks * r).sum(), emb)
+        assert torch.allclose(grad_blocks, grad_whole, rtol=1e-4, atol=1e-4)
+
+
+@variants
 def test_width_over_max_len_is_an_error(name: str, kw: dict) -> None:
     with pytest.raises(ValueError, match="exceeds max_len"):
         make(name, **kw)(ids(length=MAX_LEN + 1))

@@ -87,3 +87,19 @@ def test_view_similarity_is_logged(name: str, synthetic: SequenceCorpus) -> None
     assert not cos.requires_grad
     assert float(cos) == pytest.approx(float(expected), abs=1e-6)
     assert float(cos) < 0.999  # the views differ from the input
+
+
+@pytest.mark.parametrize("name", ["coserec", "cl4srec"])
+def test_views_encoded_in_blocks_give_the_same_losses(name: str, synthetic: SequenceCorpus) -> None:
+    """No dropout: encoding the 2B views in blocks of 2 rows changes neither loss."""
+    m = build(name, synthetic).eval()
+    batch = a_batch(m, synthetic)
+    gen = m.augmenter.rng.generator
+    state = gen.get_state()
+    m.encode_chunk_tokens = 0
+    whole = m.loss(batch)
+    gen.set_state(state)
+    m.encode_chunk_tokens = 2 * batch.inputs.shape[1]  # input width: 2 rows per encoder call
+    blocks = m.loss(batch)
+    for key in ("loss", "rec", "cl"):
+        assert torch.allclose(blocks[key], whole[key], rtol=1e-5), key
