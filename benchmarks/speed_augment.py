@@ -9,7 +9,7 @@
     neighbour dict; ``-hybrid``: after the warm-up, each lookup also takes a dot product with
     the whole embedding table); also the views of every length-bucketed batch of one epoch;
 (b) a CoSeRec training epoch vs the plain SASRec epoch (same batches), for each view width
-    (``batch`` = default, ``input``, ``max_len`` = reference); the variants take their
+    (``input`` = default, ``batch``, ``max_len`` = reference); the variants take their
     training steps in turn, batch by batch, so load from other jobs hits them alike; plus the
     one-off ItemCF-IUF build and the per-epoch hybrid table rebuild. ``--phase hybrid`` times
     epochs after the warm-up, each of which starts with that rebuild (counted in the epoch).

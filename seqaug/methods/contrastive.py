@@ -14,8 +14,8 @@ loses its oldest items, as the reference's views lose theirs beyond 50. ``"batch
 both views to the widest view the batch can produce (its input width plus the most items
 insert can add, known on the host), so no view loses items; ~1.5x the view tokens of
 ``"input"`` when the pool has insert, the same views without it (CL4SRec). On Beauty, one
-CPU thread, quiet machine: CoSeRec epoch 2.8x plain SASRec with ``"input"``, 4.1x with
-``"batch"`` (``benchmarks/speed_augment.py``); test NDCG@10 / HR@10 at seed 0 0.0358 /
+CPU thread, quiet machine: CoSeRec epoch 2.65–3.18x plain SASRec with ``"input"``,
+3.66–4.12x with ``"batch"`` over five runs (``benchmarks/speed_augment.py``); test NDCG@10 / HR@10 at seed 0 0.0358 /
 0.0656 with ``"input"``, 0.0361 / 0.0664 with ``"batch"`` (benchmarks/RESULTS.md).
 Padding to less than 50 is a departure from the reference, chosen for cost, and it changes
 the objective's scale: a padding query attends to every key, so at width 50 the ~45
