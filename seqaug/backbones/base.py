@@ -93,10 +93,12 @@ class Backbone(nn.Module):
 
         For the stacked batches of augmentation methods (BASRec: original + 4 views): blocks
         whose intermediates stay cache-sized and under glibc's 32 MB mmap threshold train
-        faster on CPU than one call over all rows (benchmarks/RESULTS.md). ``max_tokens`` 0:
-        one call. Dropout draws follow the blocks, so results differ from one call in the
-        random stream only."""
-        rows = max(1, max_tokens // inputs_embeds.shape[1]) if max_tokens > 0 else inputs_embeds.shape[0]
+        faster on CPU than one call over all rows (benchmarks/RESULTS.md). ``max_tokens`` 0,
+        or a non-CPU device (where large calls are what is fast; not measured here): one call.
+        Dropout draws follow the blocks, so results differ from one call in the random
+        stream only."""
+        blocks = max_tokens > 0 and inputs_embeds.device.type == "cpu"
+        rows = max(1, max_tokens // inputs_embeds.shape[1]) if blocks else inputs_embeds.shape[0]
         if inputs_embeds.shape[0] <= rows:
             return self.encode(inputs_embeds, pad_mask)
         parts = zip(inputs_embeds.split(rows), pad_mask.split(rows))

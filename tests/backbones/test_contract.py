@@ -114,6 +114,18 @@ def test_encoding_in_row_blocks_equals_one_call(name: str, kw: dict) -> None:
         assert torch.allclose(grad_blocks, grad_whole, rtol=1e-4, atol=1e-4)
 
 
+def test_row_blocks_on_cpu_only() -> None:
+    """Blocks are a CPU speed-up; on other devices (here ``meta``) the stack is one call."""
+    m = make("sasrec")
+    calls: list[int] = []
+    m.encode = lambda e, p: calls.append(e.shape[0]) or e  # type: ignore[method-assign]
+    m.encode_in_chunks(torch.zeros(9, 7, D), torch.zeros(9, 7, dtype=torch.bool), 14)
+    assert calls == [2, 2, 2, 2, 1]
+    calls.clear()
+    m.encode_in_chunks(torch.zeros(9, 7, D, device="meta"), torch.zeros(9, 7, dtype=torch.bool, device="meta"), 14)
+    assert calls == [9]
+
+
 @variants
 def test_width_over_max_len_is_an_error(name: str, kw: dict) -> None:
     with pytest.raises(ValueError, match="exceeds max_len"):
