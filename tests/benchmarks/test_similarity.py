@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "similarity.py"
+from tests.benchmarks.scripts import load_script
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("similarity", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("similarity")
 
 
 def fake_run(root: Path, name: str, key: str, values: list[float], test: dict | None = None) -> Path:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "speed_device.py"
+from tests.benchmarks.scripts import load_script
+
 SMOKE = Path(__file__).resolve().parents[2] / "configs" / "smoke"
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("speed_device", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("speed_device")
 
 
 def test_times_the_epochs_of_a_plain_preset_and_of_stage_two_of_a_two_stage_one() -> None:
