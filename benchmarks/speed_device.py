@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import torch
+from speed_core import environment, write_json
 
 from seqaug.config import load_config
 from seqaug.experiment import train
@@ -64,16 +65,9 @@ def main() -> None:
         r["ratio_to_first"] = r["median_epoch"] / base
         ratio, epochs = r["ratio_to_first"], r["train_seconds"]
         print(f"{r['config']}: {r['median_epoch']:.3f} s/epoch ({ratio:.2f}x), epochs {epochs}")
-    env = {
-        "device": args.device,
-        "device_name": torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu",
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "date": time.strftime("%Y-%m-%d"),
-        "sets": args.sets,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"environment": env, "results": results}, indent=1))
+    device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
+    env = {**environment(), "device": args.device, "device_name": device_name, "sets": args.sets}
+    write_json(args.out, {"environment": env, "results": results})
 
 
 if __name__ == "__main__":
