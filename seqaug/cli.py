@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Optional
 
 import typer
@@ -149,15 +150,24 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted; run the same command again to resume", err=True)
         raise SystemExit(130) from None
-    except Exception as err:  # click usage errors
-        import click
-
-        if isinstance(err, click.exceptions.ClickException):
+    except Exception as err:  # usage errors (unknown option, missing argument)
+        usage = _click_exceptions()
+        if isinstance(err, usage.ClickException):
             err.show()
             raise SystemExit(err.exit_code) from None
-        if isinstance(err, click.exceptions.Abort):
+        if isinstance(err, usage.Abort):
             raise SystemExit(1) from None
         raise
+
+
+def _click_exceptions() -> ModuleType:
+    """The click exception classes that typer raises: recent typers (0.29 here) vendor click
+    as ``typer._click`` and no longer install click; older ones use click itself."""
+    try:
+        from typer._click import exceptions
+    except ImportError:
+        from click import exceptions
+    return exceptions
 
 
 if __name__ == "__main__":

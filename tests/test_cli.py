@@ -132,3 +132,6 @@ def test_missing_config_and_bad_option(tmp_path: Path) -> None:
     assert_one_line_error(cli("data", "stats", str(tmp_path / "x.txt")), "x.txt: no such file")
     proc = cli("report", str(tmp_path))
     assert_one_line_error(proc, "no results.json")
+    proc = cli("train", str(tmp_path / "x.yaml"), "--data-dir", str(tmp_path))  # an option train does not have
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "No such option: --data-dir" in proc.stderr, proc.stderr
