@@ -187,6 +187,7 @@ class TrainOverrides(Section):
     eval_every: int | None = Field(None, ge=1)
     start_eval: int | None = Field(None, ge=0)
     grad_clip: float | None = Field(None, gt=0.0)
+    length_bucketing: bool | None = None
 
 
 @lru_cache(maxsize=1)

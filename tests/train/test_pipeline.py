@@ -30,6 +30,11 @@ def test_stage_config_merges_overrides(synthetic_file: Path) -> None:
     pre = stage_config(cfg, "pretrain")
     assert pre.method.loss == "ce" and pre.train.epochs == 3 and pre.train.lr == 0.005
     assert pre.train.batch_size == cfg.train.batch_size and pre.pretrain is None
+    assert pre.train.length_bucketing and cfg.train.length_bucketing  # not overridden: the main stage's
+    raw = two_stage(synthetic_file, length_bucketing=False)
+    raw["pretrain"]["train"]["length_bucketing"] = True  # stage 1 bucketed, stage 2 random batches
+    mixed = validate(raw)
+    assert stage_config(mixed, "pretrain").train.length_bucketing and not mixed.train.length_bucketing
     with pytest.raises(ConfigError, match="pretrain.train.batchsize: unknown key; valid keys: epochs, lr"):
         validate(tiny_config(synthetic_file, pretrain={"train": {"batchsize": 3}}), "x")
 
