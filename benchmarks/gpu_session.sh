@@ -12,8 +12,9 @@
 #       annotated-types==0.8.0 typing-inspection==0.4.5 typing_extensions==4.16.0
 #   mkdir -p .devdata && cp ../shared/data/Beauty.txt .devdata/      # plus any NAME.tgz to resume
 # The call: command "BUDGET_S=560 bash benchmarks/gpu_session.sh 'NAME|CONFIG|key=value key=value' ...",
-# carry [".whl", ".devdata"], timeout_s 600. SKIP_CHECKS=1 skips steps 1 and 2; DEVICE=cpu,
-# WHEELS= (empty) and DATA=any folder run it on a CPU machine (a dry run with the smoke configs).
+# carry [".whl", ".devdata"], timeout_s 600. SKIP_CHECKS=1 skips steps 1 and 2; PARALLEL=1 runs the
+# specs at once; DEVICE=cpu, WHEELS= (empty) and DATA=any folder run it on a CPU machine (a dry run
+# with the smoke configs).
 set -u
 OUT=${OUT:?set OUT to the folder that comes back}
 DATA=${DATA:-.devdata}
@@ -43,11 +44,13 @@ if [ -z "${SKIP_CHECKS:-}" ]; then
     echo "epoch times done after $(elapsed) s"
 fi
 mkdir -p /tmp/gpu_runs
-for spec in "$@"; do
-    IFS='|' read -r name config sets <<<"$spec"
+run_spec() {  # one resumable training run: NAME|CONFIG|key=value ...
+    local name config sets left
+    IFS='|' read -r name config sets <<<"$1"
     left=$((BUDGET_S - $(elapsed)))
-    [ "$left" -le 10 ] && { echo "$name: no time left"; continue; }
+    [ "$left" -le 10 ] && { echo "$name: no time left"; return; }
     [ -f "$DATA/$name.tgz" ] && [ ! -d "/tmp/gpu_runs/$name" ] && tar xzf "$DATA/$name.tgz" -C /tmp/gpu_runs
+    # shellcheck disable=SC2086  # $sets is a list of key=value overrides
     timeout "$left" $PY - "$config" "/tmp/gpu_runs/$name" "train.device=$DEVICE" $sets >"$OUT/$name.log" 2>&1 <<'EOF'
 import sys
 from pathlib import Path
@@ -59,4 +62,10 @@ train(load_config(sys.argv[1], sys.argv[3:]), Path(sys.argv[2]), log=print)
 EOF
     echo "$name rc=$? after $(elapsed) s: $(tail -1 "$OUT/$name.log")"
     tar czf "$OUT/$name.tgz" -C /tmp/gpu_runs "$name"
+}
+# PARALLEL=1 runs every spec at once (small models leave the GPU launch-bound, so several
+# processes share it well); otherwise one after another.
+for spec in "$@"; do
+    if [ -n "${PARALLEL:-}" ]; then run_spec "$spec" & else run_spec "$spec"; fi
 done
+wait
