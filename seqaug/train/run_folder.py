@@ -1,4 +1,5 @@
-"""Run folders: created atomically with config.yaml, reopened only by the same config."""
+"""Run folders: created atomically with config.yaml, reopened only by the same config
+(where it runs, ``train.device`` and ``train.threads``, may change on resume)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import yaml
 
 from seqaug.atomic import atomic_dir, atomic_write_text
 from seqaug.errors import SeqaugError
+
+PLACEMENT = ("train.device", "train.threads")  # where a run computes, not what
 
 
 def config_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
@@ -24,14 +27,15 @@ def config_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
 
 def open_run_dir(out: Path, resolved: dict, extra_files: dict[str, Callable[[Path], None]]) -> bool:
     """Create ``out`` atomically with ``config.yaml`` (True) or accept an existing run
-    with the same config for resuming (False)."""
+    with the same config for resuming (False); ``config.yaml`` keeps the first placement
+    (a run started on the CPU may go on with more threads, or on a GPU)."""
     out = Path(out)
     if out.exists():
         cfg_path = out / "config.yaml"
         if not cfg_path.exists():
             raise SeqaugError(f"{out}: exists and is not a seqaug run folder (no config.yaml); choose another --out")
         saved = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-        changes = config_diff(saved, resolved)
+        changes = [c for c in config_diff(saved, resolved) if not c.startswith(tuple(f"{k}:" for k in PLACEMENT))]
         if changes:
             raise SeqaugError(
                 f"{out}: a run with a different config is there ({'; '.join(changes[:3])}); "

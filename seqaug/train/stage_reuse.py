@@ -18,10 +18,10 @@ import yaml
 
 from seqaug.atomic import atomic_dir
 from seqaug.errors import ConfigError
-from seqaug.train.run_folder import config_diff
+from seqaug.train.run_folder import PLACEMENT, config_diff
 
 KEY = "pretrain.from_run"
-IGNORED = ("name", "train.device", "train.threads")
+IGNORED = ("name", *PLACEMENT)
 STAGE_FILES = ("best.pt", "results.json")
 
 

@@ -133,6 +133,26 @@ def test_existing_run_with_other_config_is_refused(synthetic_file: Path, tmp_pat
     assert again["epochs_run"] == 1
 
 
+def test_resume_may_change_threads_and_device(
+    synthetic_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed on one thread goes on with two and ends like an uninterrupted run."""
+    cfg = tiny_config(synthetic_file, train={"epochs": 4, "threads": 1, "device": "cpu"})
+    full = run(cfg, tmp_path / "full")
+    interrupt_during_epoch(monkeypatch, 2)
+    with pytest.raises(Interrupt):
+        run(cfg, tmp_path / "moved")
+    monkeypatch.setattr(Trainer, "_train_epoch", ORIGINAL_EPOCH)
+    moved = tiny_config(synthetic_file, train={"epochs": 4, "threads": 2, "device": "auto"})
+    try:
+        resumed = run(moved, tmp_path / "moved")
+    finally:
+        torch.set_num_threads(1)
+    assert resumed["epochs_run"] == 4 and resumed["test"] == pytest.approx(full["test"], abs=0.02)
+    with pytest.raises(SeqaugError, match=r"different config is there \(train.epochs: 4 → 5\)"):
+        run(tiny_config(synthetic_file, train={"epochs": 5, "threads": 2}), tmp_path / "moved")
+
+
 def test_corrupt_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "last.pt"
     bad.write_bytes(b"not a checkpoint")
