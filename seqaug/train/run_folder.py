@@ -15,12 +15,14 @@ from seqaug.errors import SeqaugError
 PLACEMENT = ("train.device", "train.threads")  # where a run computes, not what
 
 
-def config_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
-    """``key: old → new`` for every leaf where two nested dicts differ."""
+def config_diff(a: Any, b: Any, prefix: str = "", ignore: tuple[str, ...] = ()) -> list[str]:
+    """``key: old → new`` for every leaf where two nested dicts differ, except dotted keys in ``ignore``."""
+    if prefix[:-1] in ignore:
+        return []
     if isinstance(a, dict) and isinstance(b, dict):
         out: list[str] = []
         for k in sorted(set(a) | set(b)):
-            out += config_diff(a.get(k), b.get(k), f"{prefix}{k}.")
+            out += config_diff(a.get(k), b.get(k), f"{prefix}{k}.", ignore)
         return out
     return [] if a == b else [f"{prefix[:-1]}: {a!r} → {b!r}"]
 
@@ -35,7 +37,7 @@ def open_run_dir(out: Path, resolved: dict, extra_files: dict[str, Callable[[Pat
         if not cfg_path.exists():
             raise SeqaugError(f"{out}: exists and is not a seqaug run folder (no config.yaml); choose another --out")
         saved = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-        changes = [c for c in config_diff(saved, resolved) if not c.startswith(tuple(f"{k}:" for k in PLACEMENT))]
+        changes = config_diff(saved, resolved, ignore=PLACEMENT)
         if changes:
             raise SeqaugError(
                 f"{out}: a run with a different config is there ({'; '.join(changes[:3])}); "

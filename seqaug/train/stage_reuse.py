@@ -33,7 +33,7 @@ def check_reusable(source: Path, want: dict, source_stage: dict, stage: Path | N
     missing = [name for name in STAGE_FILES if not (stage / name).exists()]
     if missing:
         raise ConfigError(f"{KEY}: {stage} has no finished stage 1 (missing {', '.join(missing)})")
-    changes = [c for c in config_diff(source_stage, want) if not c.startswith(tuple(f"{k}:" for k in IGNORED))]
+    changes = config_diff(source_stage, want, ignore=IGNORED)
     if changes:
         raise ConfigError(f"{KEY}: {source} trained a different stage 1 ({'; '.join(changes[:3])})")
     return stage
