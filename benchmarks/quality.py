@@ -6,6 +6,9 @@ Usage:
       [--set key=value ...] [--target ndcg@10=0.0338 --target hr@10=0.0639] \
       [--jobs 2] [--out benchmarks/out] [--record benchmarks/RESULTS.md] [--label TEXT]
 
+``{seed}`` in a ``--set`` value becomes each run's seed, e.g. to reuse one stage 1 per seed:
+``--set pretrain.from_run=runs/stage1-s{seed}``.
+
 Each seed runs in ``OUT/<name>-s<seed>/``; rerunning the same command resumes unfinished
 runs and reuses finished ones.
 """
@@ -24,9 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def seed_sets(sets: list[str], seed: int) -> list[str]:
+    """The ``--set`` overrides of one seed's run: ``{seed}`` replaced, ``train.seed`` appended."""
+    return [s.replace("{seed}", str(seed)) for s in sets] + [f"train.seed={seed}"]
+
+
 def run_seed(config: str, seed: int, out: Path, sets: list[str], threads: int | None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "seqaug.cli", "train", config, "--out", str(out), "--quiet"]
-    for s in [*sets, f"train.seed={seed}"] + ([f"train.threads={threads}"] if threads else []):
+    for s in seed_sets(sets, seed) + ([f"train.threads={threads}"] if threads else []):
         cmd += ["--set", s]
     log = open(out.parent / f"{out.name}.log", "a")  # noqa: SIM115
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
