@@ -4,8 +4,8 @@ For diagnostics that cannot run to the end (a run too slow for one session), com
 variant with its baseline epoch by epoch: the first run is the baseline, each other run is
 reported as its value and its ratio to the baseline at the same epoch. Reads the per-epoch
 ``metrics.jsonl`` (finished or still running; stage 2 only, ``pretrain/`` is not read).
-Summary per run over the shared epochs: the mean over windows of ``--window`` epochs, the
-best value so far and its epoch, and the mean ratio over the last window.
+Summary per run over the shared epochs: the mean over windows of ``--window`` epochs (with
+each run's ratio to the baseline) and the best value and its epoch.
 
 Usage: python benchmarks/curves.py BASE_RUN RUN [RUN ...] [--metric ndcg@20] [--window 10] [--json FILE]
 """
